@@ -1,0 +1,105 @@
+"""The `longtail` command line: parses, calls the library, prints.
+
+Only click and longtail's light modules are imported here; each command
+imports what it needs when it runs, so `longtail --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from longtail import __version__
+from longtail.errors import LongtailError
+
+DEBUG_VARIABLE = "LONGTAIL_DEBUG"
+
+
+class ReportedError(click.ClickException):
+    """A LongtailError as click shows it: the message, the error's exit code."""
+
+    def __init__(self, error: LongtailError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+class LongtailGroup(click.Group):
+    """Turns longtail's errors into messages and exit codes; tracebacks only when debugging."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # In the order a run goes through them, not alphabetical.
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LongtailError as error:
+            if os.environ.get(DEBUG_VARIABLE) == "1":
+                raise
+            raise ReportedError(error) from error
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get(DEBUG_VARIABLE) == "1":
+                raise
+            raise click.ClickException(
+                f"unexpected {type(error).__name__}: {error}\n"
+                f"This is a bug in longtail. Rerun with {DEBUG_VARIABLE}=1 to see the "
+                "traceback, and report it."
+            ) from error
+
+
+@click.group(cls=LongtailGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="longtail")
+@click.option(
+    "--db",
+    "db_path",
+    envvar="LONGTAIL_DB",
+    default="longtail.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Project database (SQLite). Also set by LONGTAIL_DB.",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_path: str) -> None:
+    """Keyword research from buyer personas, ranked by what a customer is worth.
+
+    longtail reads one YAML file per customer segment, expands each persona's
+    words into long-tail keywords, looks up their search volumes in the Google
+    Ads Keyword Planner, and ranks every keyword by
+
+    \b
+        value = avg monthly searches × segment CLV
+
+    Every stage keeps its results in the project database, so each command
+    can be run alone or again. The whole job in one go, offline on the
+    recorded sample fixtures:
+
+    \b
+        longtail run personas/ --replay fixtures/keyword_planner -o keywords.xlsx
+
+    Set LONGTAIL_DEBUG=1 to see tracebacks.
+    """
+    ctx.obj = {"db_path": db_path}
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="longtail")
+
+
+def _register() -> None:
+    from longtail.cli import personas, pipeline
+
+    cli.add_command(personas.personas)
+    for command in pipeline.COMMANDS:
+        cli.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

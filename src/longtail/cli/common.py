@@ -1,0 +1,57 @@
+"""What several commands share: the persona paths argument, the database, options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from longtail.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_PERSONAS = Path("personas")
+
+
+def persona_paths(command: F) -> F:
+    """The PATHS argument: persona files or folders, `personas/` when none are given."""
+    return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(command)
+
+
+def paths_or_default(paths: tuple[Path, ...]) -> list[Path]:
+    """The given persona paths, or the default folder."""
+    return list(paths) or [DEFAULT_PERSONAS]
+
+
+def replay_option(command: F) -> F:
+    """--replay DIR: volumes from recorded fixtures instead of the live API."""
+    return click.option(
+        "--replay",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Serve Keyword Planner answers from the recorded fixtures in DIR (offline, "
+        "no credentials; the bundled ones are sample data) instead of the live API.",
+    )(command)
+
+
+def max_age_option(command: F) -> F:
+    """--max-age DAYS: how old cached volumes may be."""
+    return click.option(
+        "--max-age",
+        type=click.IntRange(min=0),
+        default=30,
+        show_default=True,
+        metavar="DAYS",
+        help="Reuse volumes fetched within this many days; 0 fetches everything again.",
+    )(command)
+
+
+def open_db(ctx: click.Context) -> Store:
+    """The project database named by --db / LONGTAIL_DB."""
+    from longtail.store import open_store
+
+    store = open_store(ctx.obj["db_path"])
+    ctx.call_on_close(store.close)
+    return store

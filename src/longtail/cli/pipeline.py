@@ -1,0 +1,199 @@
+"""The pipeline commands: expand, volumes, score, export, and run (all of them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from longtail.cli.common import (
+    max_age_option,
+    open_db,
+    paths_or_default,
+    persona_paths,
+    replay_option,
+)
+from longtail.cli.output import table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from longtail.pipeline import ExpandResult, ExportResult
+    from longtail.planner.lookup import LookupStats
+
+TOP_ROWS = 10
+
+output_option = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write: .xlsx for a workbook, .csv for one row per keyword and persona.",
+)
+
+
+@click.command()
+@persona_paths
+@click.pass_context
+def expand(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Turn each persona's words into candidate keywords and store them.
+
+    PATHS are persona files or folders of them (default: personas/). Every
+    file is validated first; if any is invalid nothing is stored. Rerunning
+    replaces each persona's expanded candidates with the new set.
+
+    Example:
+
+    \b
+        longtail expand personas/
+    """
+    from longtail.pipeline import expand_stage
+
+    result = expand_stage(open_db(ctx), paths_or_default(paths))
+    click.echo(_expand_report(result))
+
+
+@click.command()
+@replay_option
+@max_age_option
+@click.pass_context
+def volumes(ctx: click.Context, replay: Path | None, max_age: int) -> None:
+    """Look up monthly search volumes for the stored candidates.
+
+    Uses the Google Ads Keyword Planner: the account in google-ads.yaml
+    (GOOGLE_ADS_CONFIGURATION_FILE_PATH, default ~/google-ads.yaml) or the
+    GOOGLE_ADS_* environment variables, planning for LONGTAIL_CUSTOMER_ID
+    (default: the config's login_customer_id). Volumes fetched within
+    --max-age days are reused, not asked again.
+
+    Example, offline on the recorded sample fixtures:
+
+    \b
+        longtail volumes --replay fixtures/keyword_planner
+    """
+    from longtail.pipeline import volumes_stage
+
+    stats = volumes_stage(open_db(ctx), replay, timedelta(days=max_age))
+    click.echo(_volumes_report(stats))
+
+
+@click.command()
+@click.pass_context
+def score(ctx: click.Context) -> None:
+    """Score every keyword for every persona that produced it.
+
+    value = avg monthly searches × segment CLV. Keywords Google has no data
+    for keep an empty value and rank last. Prints the top keywords.
+
+    Example:
+
+    \b
+        longtail score
+    """
+    from longtail.pipeline import score_stage
+
+    scored = score_stage(open_db(ctx))
+    click.echo(_score_report(scored))
+
+
+@click.command()
+@output_option
+@click.pass_context
+def export(ctx: click.Context, output: Path) -> None:
+    """Write the scored keywords to a workbook or CSV file.
+
+    The .xlsx workbook has a Summary sheet (one row per segment, and where the
+    volumes came from) and a Keywords sheet sorted by value. The file is
+    written whole or not at all.
+
+    Example:
+
+    \b
+        longtail export -o keywords.xlsx
+    """
+    from longtail.pipeline import export_stage
+
+    result = export_stage(open_db(ctx), output)
+    click.echo(_export_report(result))
+
+
+@click.command()
+@persona_paths
+@replay_option
+@max_age_option
+@output_option
+@click.pass_context
+def run(ctx: click.Context, paths: tuple[Path, ...], replay: Path | None, max_age: int,
+        output: Path) -> None:
+    """Run the whole job: expand, volumes, score, export.
+
+    PATHS are persona files or folders of them (default: personas/). Each
+    stage stores its results, so after a failure the single commands can
+    pick up from where it stopped.
+
+    Example, offline on the recorded sample fixtures:
+
+    \b
+        longtail run personas/ --replay fixtures/keyword_planner -o keywords.xlsx
+    """
+    from longtail import pipeline
+
+    store = open_db(ctx)
+    run_id = store.start_run("run", {"paths": [str(p) for p in paths], "output": str(output),
+                                     "replay": str(replay) if replay else None})
+    status = "failed"
+    try:
+        click.echo(_expand_report(pipeline.expand_stage(store, paths_or_default(paths))))
+        stats = pipeline.volumes_stage(store, replay, timedelta(days=max_age))
+        click.echo(_volumes_report(stats))
+        click.echo(_score_report(pipeline.score_stage(store)))
+        click.echo(_export_report(pipeline.export_stage(store, output)))
+        status = "finished"
+    finally:
+        store.finish_run(run_id, status, {"output": str(output)})
+
+
+COMMANDS = [expand, volumes, score, export, run]
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _expand_report(result: ExpandResult) -> str:
+    rows = [
+        (row["persona_id"], row["candidates"], row["long_tail"] or 0,
+         f"{(row['long_tail'] or 0) / row['candidates']:.0%}" if row["candidates"] else "-")
+        for row in result.per_persona
+    ]
+    return "\n".join([
+        table(["persona", "candidates", "long tail", "share"], rows, right=[1, 2, 3]),
+        f"Stored {result.candidates:,} candidates for {len(result.personas)} personas.",
+        "",
+    ])
+
+
+def _volumes_report(stats: LookupStats) -> str:
+    return f"Volumes: {stats.line()}.\n"
+
+
+def _score_report(scored: pd.DataFrame) -> str:
+    import pandas as pd
+
+    columns = ["rank", "keyword", "persona_id", "avg_monthly_searches", "segment_clv", "value"]
+    top = scored[columns].head(TOP_ROWS).astype(object)
+    rows = top.where(pd.notna(top), None).itertuples(index=False, name=None)
+    with_value = int(scored["value"].notna().sum())
+    return "\n".join([
+        table(["rank", "keyword", "persona", "searches/mo", "CLV", "value"], list(rows),
+              right=[0, 3, 4, 5]),
+        f"Scored {len(scored):,} keyword–persona pairs; {with_value:,} have volume data.",
+        "",
+    ])
+
+
+def _export_report(result: ExportResult) -> str:
+    sources = "; ".join(text for label, text in result.about if label == "Volumes")
+    return (f"Wrote {result.path}: {result.keywords:,} keywords for {result.segments} "
+            f"segments.\nVolumes: {sources}")

@@ -1,0 +1,353 @@
+"""Write scored keywords to the files a PPC specialist opens: .xlsx and .csv.
+
+Every file is written to a temporary name beside the target and renamed onto
+it, so a crash or a full disk never leaves a half-written spreadsheet where
+the last good one was. Text that a spreadsheet would run as a formula is
+neutralised in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from longtail.errors import ExportError, InputError
+
+# Excel's specification and limits, "Worksheet and workbook specifications and limits":
+# https://support.microsoft.com/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL_CHARS = 32_767
+
+# OWASP "CSV Injection": cells starting with these are run as formulas by
+# Excel, LibreOffice and Google Sheets. https://owasp.org/www-community/attacks/CSV_Injection
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+SUPPORTED_EXTENSIONS = (".xlsx", ".csv")
+
+THOUSANDS_FORMAT = "#,##0"
+# No currency symbol: segments may be priced in different currencies, which
+# the currency column states row by row.
+MONEY_FORMAT = "#,##0.00"
+
+HEADERS: dict[str, str] = {
+    "keyword": "Keyword",
+    "persona_id": "Persona ID",
+    "persona_name": "Persona",
+    "source_field": "Source field",
+    "pattern": "Pattern",
+    "avg_monthly_searches": "Avg. monthly searches",
+    "segment_clv": "Segment CLV",
+    "value": "Value",
+    "currency": "Currency",
+    "competition": "Competition",
+    "low_top_of_page_bid": "Top of page bid (low)",
+    "high_top_of_page_bid": "Top of page bid (high)",
+    "close_variant_of": "Close variant of",
+    "keywords": "Keywords",
+    "keywords_with_volume": "Keywords with volume",
+    "total_monthly_searches": "Total monthly searches",
+    "total_value": "Total value",
+}
+
+NUMBER_FORMATS: dict[str, str] = {
+    "avg_monthly_searches": THOUSANDS_FORMAT,
+    "keywords": THOUSANDS_FORMAT,
+    "keywords_with_volume": THOUSANDS_FORMAT,
+    "total_monthly_searches": THOUSANDS_FORMAT,
+    "segment_clv": MONEY_FORMAT,
+    "value": MONEY_FORMAT,
+    "low_top_of_page_bid": MONEY_FORMAT,
+    "high_top_of_page_bid": MONEY_FORMAT,
+    "total_value": MONEY_FORMAT,
+}
+
+# Widths are measured on a sample: scanning a million rows for the longest
+# keyword costs more than it is worth.
+WIDTH_SAMPLE_ROWS = 1_000
+MAX_COLUMN_WIDTH = 60
+MIN_COLUMN_WIDTH = 8
+
+# Rows are converted to Python values a slice at a time, so the memory on top
+# of the DataFrame stays at one slice whatever the number of keywords.
+CHUNK_ROWS = 10_000
+
+# Control characters that XML 1.0, and so an .xlsx file, cannot hold at all;
+# tab, line feed and carriage return are allowed.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# Strings openpyxl would otherwise store as error values rather than text.
+_EXCEL_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+_BOLD = Font(bold=True)
+
+About = Sequence[tuple[str, str]]
+
+
+def neutralise(value: object) -> object:
+    """Prefix text a spreadsheet would run as a formula with `'`; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def header_for(column: object) -> str:
+    """The header a user reads for a column: plain words for known names."""
+    name = str(column)
+    return HEADERS.get(name, name.replace("_", " ").title())
+
+
+def write_export(path: Path, keywords: pd.DataFrame, summary: pd.DataFrame, about: About) -> None:
+    """Write the keywords in the format the extension of `path` names (.xlsx or .csv)."""
+    path = Path(path)
+    extension = path.suffix.lower()
+    if extension == ".xlsx":
+        write_workbook(path, keywords, summary, about)
+    elif extension == ".csv":
+        write_csv(path, keywords)
+    else:
+        named = f"extension '{path.suffix}'" if path.suffix else "no extension"
+        supported = " or ".join(SUPPORTED_EXTENSIONS)
+        raise InputError(
+            f"Cannot export to {path}: {named} is not supported. "
+            f"Name the file with {supported}, e.g. {path.with_suffix('.xlsx').name}."
+        )
+
+
+def write_csv(path: Path, keywords: pd.DataFrame) -> None:
+    """Write one row per keyword and persona as UTF-8 CSV, machine column names, NA empty."""
+    path = Path(path)
+
+    def write(stream: IO[bytes]) -> None:
+        # newline="" because the csv module writes its own line endings.
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow([neutralise(str(column)) for column in keywords.columns])
+        for rows in _chunks(keywords):
+            writer.writerows([neutralise(value) for value in row] for row in rows)
+        text.flush()
+        # Hand the binary stream back so the caller can fsync and close it.
+        text.detach()
+
+    _write_atomically(path, write)
+
+
+def write_workbook(path: Path, keywords: pd.DataFrame, summary: pd.DataFrame, about: About) -> None:
+    """Write the workbook: a Summary sheet per segment with `about` beneath, then Keywords."""
+    path = Path(path)
+    for sheet, frame in (("Summary", summary), ("Keywords", keywords)):
+        # One row is the header; the rest must fit under it.
+        if len(frame) > EXCEL_MAX_ROWS - 1:
+            raise ExportError(
+                f"Cannot write {path}: the {sheet} sheet would have {len(frame):,} rows and "
+                f"Excel holds at most {EXCEL_MAX_ROWS - 1:,} under the header. "
+                f"Export to .csv instead, e.g. {path.with_suffix('.csv').name}."
+            )
+
+    def write(stream: IO[bytes]) -> None:
+        # Write-only mode streams rows to disk: memory stays flat for a
+        # million keywords, at the price of setting up each sheet before its
+        # first row is appended.
+        workbook = Workbook(write_only=True)
+        _write_table(workbook.create_sheet("Summary"), summary, about=about)
+        _write_table(workbook.create_sheet("Keywords"), keywords)
+        workbook.save(stream)
+
+    _write_atomically(path, write)
+
+
+def _write_table(sheet: Any, frame: pd.DataFrame, about: About = ()) -> None:
+    """Append `frame` under a bold, frozen, filtered header; `about` lines after a blank row."""
+    columns = [str(column) for column in frame.columns]
+    formats = [NUMBER_FORMATS.get(column) for column in columns]
+    headers = [header_for(column) for column in columns]
+
+    if columns:
+        sheet.freeze_panes = "A2"
+        # The filter covers the table only, so sorting it never moves the about lines.
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+    widths = _column_widths(frame, headers, formats)
+    if about:
+        # Labels sit in column A and should fit; the texts may spill right over empty cells.
+        label_width = max(len(label) for label, _ in about) + 2
+        first = widths[0] if widths else MIN_COLUMN_WIDTH
+        widths = [min(max(first, label_width), MAX_COLUMN_WIDTH), *widths[1:]]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    sheet.append([_bold_cell(sheet, header) for header in headers])
+    for rows in _chunks(frame):
+        for row in rows:
+            sheet.append(
+                [
+                    _xlsx_value(sheet, value, number_format)
+                    for value, number_format in zip(row, formats, strict=True)
+                ]
+            )
+
+    if about:
+        sheet.append([])
+        for label, text in about:
+            sheet.append([_bold_cell(sheet, label), _xlsx_value(sheet, text, None)])
+
+
+def _chunks(frame: pd.DataFrame) -> Iterator[Iterator[tuple[object, ...]]]:
+    """Rows as tuples of plain Python values, NA as None, a slice of the frame at a time."""
+    for start in range(0, len(frame), CHUNK_ROWS):
+        part = frame.iloc[start : start + CHUNK_ROWS]
+        yield zip(
+            *(_plain_values(part.iloc[:, index]) for index in range(part.shape[1])), strict=True
+        )
+
+
+def _plain_values(column: pd.Series) -> list[object]:
+    """A column's values as Python objects, every kind of NA (NaN, NA, NaT) as None."""
+    # A copy, since the NA mask is written into it and the frame is not ours.
+    values = column.to_numpy(dtype=object, copy=True)
+    values[column.isna().to_numpy()] = None
+    return values.tolist()
+
+
+def _xlsx_value(sheet: Any, value: object, number_format: str | None) -> object:
+    """One value as a cell for a write-only sheet: plain when it can be, styled when it must."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = _xlsx_text(value)
+        # openpyxl stores "=…" as a formula and "#N/A" as an error; this is
+        # data, so force text.
+        if text.startswith(FORMULA_PREFIXES) or text in _EXCEL_ERROR_CODES:
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"
+            return cell
+        return text
+    if isinstance(value, float) and not math.isfinite(value):
+        # Excel has no infinity: an empty cell beats a file Excel must repair.
+        return None
+    if number_format is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
+    return value
+
+
+def _xlsx_text(value: str) -> str:
+    """Text Excel can store: no XML-illegal characters, no more than a cell holds."""
+    if _XML_ILLEGAL.search(value):
+        value = _XML_ILLEGAL.sub("", value)
+    return value[:EXCEL_MAX_CELL_CHARS]
+
+
+def _bold_cell(sheet: Any, text: str) -> Any:
+    cell = WriteOnlyCell(sheet, value=_xlsx_text(text))
+    cell.data_type = "s"
+    cell.font = _BOLD
+    return cell
+
+
+def _column_widths(
+    frame: pd.DataFrame, headers: Sequence[str], formats: Sequence[str | None]
+) -> list[float]:
+    """Widths in characters that fit the header and the first rows, capped."""
+    widths = [max(len(header) + 2, MIN_COLUMN_WIDTH) for header in headers]
+    sample = next(_chunks(frame.head(WIDTH_SAMPLE_ROWS)), iter(()))
+    for row in sample:
+        for index, (value, number_format) in enumerate(zip(row, formats, strict=True)):
+            shown = _shown(value, number_format)
+            # +1 leaves room so the last character does not touch the border.
+            widths[index] = max(widths[index], len(shown) + 1)
+    return [min(width, MAX_COLUMN_WIDTH) for width in widths]
+
+
+def _shown(value: object, number_format: str | None) -> str:
+    """Roughly the text Excel displays for a value, to size its column."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        if number_format == THOUSANDS_FORMAT:
+            return f"{value:,.0f}"
+        if number_format == MONEY_FORMAT:
+            return f"{value:,.2f}"
+    return str(value)
+
+
+def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Run `write` on a temporary file beside `path`, then rename it onto `path`."""
+    directory = path.parent
+    if path.is_dir():
+        raise ExportError(f"Cannot write {path}: it is a directory. Give a file name to write.")
+    if not directory.is_dir():
+        raise ExportError(
+            f"Cannot write {path}: the directory {directory} does not exist. "
+            f"Create it first (mkdir -p {directory}) or choose another path."
+        )
+
+    temporary, stream = _open_temporary(path)
+    try:
+        with stream:
+            write(stream)
+            stream.flush()
+            # Without fsync a crash after the rename can leave an empty file
+            # under the target's name on some filesystems.
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ExportError(
+                f"Cannot write {path}: {error.strerror or error}. "
+                "If the file is open in Excel or another program, close it; "
+                "check there is free disk space, then run again."
+            ) from error
+        raise
+    _sync_directory(directory)
+
+
+def _open_temporary(path: Path) -> tuple[Path, IO[bytes]]:
+    """Create `.NAME.tmp-XXXX` beside `path`, honouring the umask as a normal file would."""
+    for _ in range(100):
+        temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+        try:
+            # O_EXCL: never write into a file another process just created.
+            descriptor = os.open(
+                temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            )
+        except FileExistsError:
+            continue
+        except PermissionError as error:
+            raise ExportError(
+                f"Cannot write {path}: no permission to create files in {path.parent}. "
+                "Choose a directory you can write to."
+            ) from error
+        except OSError as error:
+            raise ExportError(
+                f"Cannot write {path}: {error.strerror or error}. Choose another path."
+            ) from error
+        return temporary, os.fdopen(descriptor, "wb")
+    raise ExportError(f"Cannot write {path}: no free temporary name in {path.parent}.")
+
+
+def _sync_directory(directory: Path) -> None:
+    """Persist the rename itself; best effort, as Windows cannot open directories."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,153 @@
+"""The stages of a keyword research run, each reading and writing the store.
+
+`longtail run` calls these in order; each command calls one of them. Heavy
+libraries (spaCy, google-ads, pandas) are imported inside the stage that
+needs them, so the CLI stays quick to start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from longtail import __version__
+from longtail.clv import ClvEstimate, estimate_clv
+from longtail.errors import InputError
+from longtail.personas import Persona, load_personas
+from longtail.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from longtail.planner.lookup import LookupStats
+
+LIVE_SOURCE = "Google Ads Keyword Planner (live account)"
+REPLAY_PREFIX = "replay"
+
+
+@dataclass(frozen=True)
+class ExpandResult:
+    """What the expansion stored."""
+
+    personas: list[Persona]
+    candidates: int
+    per_persona: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What the export wrote."""
+
+    path: Path
+    keywords: int
+    segments: int
+    about: list[tuple[str, str]]
+
+
+def load_stage(paths: Sequence[Path]) -> list[tuple[Persona, ClvEstimate]]:
+    """Validate every persona file and estimate each segment's CLV; writes nothing."""
+    return [(persona, estimate_clv(persona.clv)) for persona in load_personas(paths)]
+
+
+def expand_stage(store: Store, paths: Sequence[Path]) -> ExpandResult:
+    """Load the personas and store them with their candidate keywords.
+
+    Everything is validated and expanded before the first write, so invalid
+    persona files leave the database untouched.
+    """
+    from longtail.expand import expand_personas
+
+    loaded = load_stage(paths)
+    personas = [persona for persona, _ in loaded]
+    candidates = expand_personas(personas)
+    with store.transaction():
+        store.save_personas(loaded)
+        written = store.replace_candidates([p.id for p in personas], candidates)
+    ids = {p.id for p in personas}
+    summary = [row for row in store.candidate_summary() if row["persona_id"] in ids]
+    return ExpandResult(personas, written, summary)
+
+
+@contextmanager
+def planner_session(replay: Path | None) -> Iterator[tuple[Any, str, str]]:
+    """A Keyword Planner client, the customer id to plan for, and the volumes' source label.
+
+    With `replay`, a replay server on loopback serves the recorded fixtures
+    for the lifetime of the session; otherwise the live account's credentials
+    are loaded.
+    """
+    from longtail.planner.client import REPLAY_CUSTOMER_ID, live_client, replay_client
+
+    if replay is None:
+        client, customer_id = live_client()
+        yield client, customer_id, LIVE_SOURCE
+        return
+    from longtail.planner.replay import ReplayServer
+
+    with ReplayServer(replay) as server:
+        yield (replay_client(server.endpoint), REPLAY_CUSTOMER_ID,
+               f"{REPLAY_PREFIX} of {replay}: {server.label}")
+
+
+def volumes_stage(
+    store: Store, replay: Path | None, max_age: timedelta | None = None
+) -> LookupStats:
+    """Look up volumes for every stored candidate that has none fresh enough."""
+    from longtail.planner.lookup import DEFAULT_MAX_AGE, lookup_volumes
+
+    if store.candidate_count() == 0:
+        raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
+    with planner_session(replay) as (client, customer_id, source):
+        return lookup_volumes(store, client, customer_id, source=source,
+                              max_age=max_age or DEFAULT_MAX_AGE)
+
+
+def score_stage(store: Store) -> pd.DataFrame:
+    """Score every (keyword, persona) pair and store the scores."""
+    from longtail.score import score_keywords
+
+    inputs = store.scoring_inputs()
+    if inputs.empty:
+        raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
+    scored = score_keywords(inputs)
+    store.save_scores(scored)
+    return scored
+
+
+def export_stage(store: Store, path: Path) -> ExportResult:
+    """Write the stored scores to `path` (.xlsx or .csv)."""
+    from longtail.export import write_export
+    from longtail.score import segment_summary
+
+    keywords = store.scored_keywords()
+    if keywords.empty:
+        raise InputError("nothing scored yet; run `longtail score` (or `longtail run`) first")
+    summary = segment_summary(keywords)
+    about = about_lines(store)
+    write_export(path, keywords, summary, about)
+    return ExportResult(path, len(keywords), len(summary), about)
+
+
+def about_lines(store: Store) -> list[tuple[str, str]]:
+    """What the export says about itself: where volumes came from, when, by what."""
+    sources = store.volume_sources()
+    lines = [("Value", "avg monthly searches × segment CLV (customer lifetime value)")]
+    if not sources:
+        lines.append(("Volumes", "none looked up yet: run `longtail volumes`"))
+    for source in sources:
+        when = _day(source["first_fetched"])
+        last = _day(source["last_fetched"])
+        span = when if when == last else f"{when} to {last}"
+        lines.append(("Volumes", f"{source['source']} ({source['keywords']} keywords, "
+                                 f"fetched {span})"))
+    lines.append(("Generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    lines.append(("longtail", __version__))
+    return lines
+
+
+def _day(timestamp: str) -> str:
+    return timestamp[:10]

@@ -1,0 +1,481 @@
+"""The project database: its schema and every read and write of it.
+
+SQLite through sqlite-utils, `./longtail.db` by default. Every stage reads
+its input from here and writes its output here, so a stage can be rerun alone
+or resumed after a crash. Reruns upsert: a row is identified by its natural
+key (persona and keyword; keyword and market) and never duplicated.
+
+Bulk writes go through the connection's `executemany` inside one
+transaction (`Database.atomic`, savepoints when nested): sqlite-utils' `insert_all` commits per batch and caps batch size
+at 999 ÷ columns, which measured several times slower on 100k+ rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from longtail.errors import InputError, OperationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from longtail.clv import ClvEstimate
+    from longtail.expand import Candidate
+    from longtail.personas import Persona
+    from longtail.planner.metrics import KeywordMetrics
+
+DEFAULT_DB = "longtail.db"
+SCHEMA_VERSION = 1
+
+PERSONAS = "personas"
+CANDIDATES = "candidates"
+KEYWORD_METRICS = "keyword_metrics"
+SCORES = "scores"
+RUNS = "runs"
+
+# Where a candidate came from: the spaCy expansion now; Keyword Planner ideas
+# and Trends queries in later stages keep their own rows beside these.
+EXPANSION_SOURCE = "expand"
+
+
+@dataclass(frozen=True)
+class Market:
+    """The part of a Keyword Planner request that decides what volumes mean."""
+
+    geo: str  # comma-joined sorted ISO codes, "US" or "CA,US"
+    language: str
+    network: str
+
+    @classmethod
+    def of(cls, persona: Persona) -> Market:
+        """The market a persona searches in."""
+        return cls(",".join(sorted(persona.market.geo)), persona.market.language,
+                   persona.market.network)
+
+    @property
+    def geo_codes(self) -> list[str]:
+        """The market's countries as a list of ISO codes."""
+        return self.geo.split(",")
+
+
+def now() -> str:
+    """The current UTC time as stored: ISO 8601, seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One project database."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"{self.path} is a folder; give --db a file name such as longtail.db")
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise InputError(
+                f"{self.path} is not a longtail database ({error}); "
+                "point --db or LONGTAIL_DB at another file"
+            ) from error
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The underlying connection, for transactions."""
+        conn: sqlite3.Connection = self.db.conn
+        return conn
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside land together or not at all (nested blocks are savepoints)."""
+        with self.db.atomic():
+            yield
+
+    # ------------------------------------------------------------ schema
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"{self.path} was written by a newer longtail (schema {version}); "
+                "upgrade longtail or use another --db"
+            )
+        with self.db.atomic():
+            self.db[PERSONAS].create(
+                {
+                    "id": str,
+                    "name": str,
+                    "source_file": str,
+                    "segment_clv": float,
+                    "clv_method": str,
+                    "clv_formula": str,
+                    "currency": str,
+                    "geo": str,
+                    "language": str,
+                    "network": str,
+                    "definition": str,
+                    "loaded_at": str,
+                },
+                pk="id",
+                not_null={"name", "segment_clv", "currency", "geo", "language", "network"},
+                if_not_exists=True,
+            )
+            self.db[CANDIDATES].create(
+                {
+                    "persona_id": str,
+                    "keyword": str,
+                    "source": str,
+                    "source_field": str,
+                    "source_phrase": str,
+                    "pattern": str,
+                    "created_at": str,
+                },
+                pk=("persona_id", "keyword"),
+                not_null={"source"},
+                foreign_keys=[("persona_id", PERSONAS, "id")],
+                if_not_exists=True,
+            )
+            self.db[KEYWORD_METRICS].create(
+                {
+                    "keyword": str,
+                    "geo": str,
+                    "language": str,
+                    "network": str,
+                    "avg_monthly_searches": int,
+                    "monthly_searches": str,
+                    "competition": str,
+                    "competition_index": int,
+                    "low_top_of_page_bid": float,
+                    "high_top_of_page_bid": float,
+                    "close_variant_of": str,
+                    "source": str,
+                    "fetched_at": str,
+                },
+                pk=("keyword", "geo", "language", "network"),
+                not_null={"source", "fetched_at"},
+                if_not_exists=True,
+            )
+            self.db[SCORES].create(
+                {
+                    "persona_id": str,
+                    "keyword": str,
+                    "avg_monthly_searches": int,
+                    "segment_clv": float,
+                    "value": float,
+                    "rank": int,
+                    "scored_at": str,
+                },
+                pk=("persona_id", "keyword"),
+                if_not_exists=True,
+            )
+            self.db[RUNS].create(
+                {
+                    "id": int,
+                    "command": str,
+                    "started_at": str,
+                    "finished_at": str,
+                    "status": str,
+                    "details": str,
+                },
+                pk="id",
+                if_not_exists=True,
+            )
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # ------------------------------------------------------------ personas
+
+    def save_personas(self, personas: Sequence[tuple[Persona, ClvEstimate]]) -> None:
+        """Upsert each persona with its CLV estimate."""
+        loaded_at = now()
+        rows = [
+            (
+                persona.id,
+                persona.name,
+                str(persona.source) if persona.source else None,
+                clv.value,
+                clv.method,
+                clv.formula,
+                persona.market.currency,
+                Market.of(persona).geo,
+                persona.market.language,
+                persona.market.network,
+                persona.model_dump_json(),
+                loaded_at,
+            )
+            for persona, clv in personas
+        ]
+        with self.db.atomic():
+            self.conn.executemany(
+                f"""INSERT INTO {PERSONAS} (id, name, source_file, segment_clv, clv_method,
+                    clv_formula, currency, geo, language, network, definition, loaded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                    source_file = excluded.source_file, segment_clv = excluded.segment_clv,
+                    clv_method = excluded.clv_method, clv_formula = excluded.clv_formula,
+                    currency = excluded.currency, geo = excluded.geo,
+                    language = excluded.language, network = excluded.network,
+                    definition = excluded.definition, loaded_at = excluded.loaded_at""",
+                rows,
+            )
+
+    def personas(self) -> list[dict[str, Any]]:
+        """Every stored persona, by id."""
+        return list(self.db.query(f"SELECT * FROM {PERSONAS} ORDER BY id"))
+
+    # ------------------------------------------------------------ candidates
+
+    def replace_candidates(
+        self, persona_ids: Iterable[str], candidates: Iterable[Candidate],
+        source: str = EXPANSION_SOURCE,
+    ) -> int:
+        """Make `candidates` the personas' whole set from `source`; returns rows written.
+
+        A persona whose text changed loses the candidates it no longer yields;
+        candidates from other sources are kept. One transaction.
+        """
+        created_at = now()
+        ids = list(persona_ids)
+        rows = (
+            (c.persona_id, c.keyword, source, c.source_field, c.source_phrase, c.pattern,
+             created_at)
+            for c in candidates
+        )
+        with self.db.atomic():
+            self.conn.executemany(
+                f"DELETE FROM {CANDIDATES} WHERE persona_id = ? AND source = ?",
+                [(persona_id, source) for persona_id in ids],
+            )
+            cursor = self.conn.executemany(
+                f"""INSERT INTO {CANDIDATES} (persona_id, keyword, source, source_field,
+                    source_phrase, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (persona_id, keyword) DO UPDATE SET source = excluded.source,
+                    source_field = excluded.source_field,
+                    source_phrase = excluded.source_phrase, pattern = excluded.pattern,
+                    created_at = excluded.created_at""",
+                rows,
+            )
+        return cursor.rowcount
+
+    def candidate_count(self) -> int:
+        """How many (persona, keyword) candidates are stored."""
+        return int(self.db.execute(f"SELECT count(*) FROM {CANDIDATES}").fetchone()[0])
+
+    def candidate_summary(self) -> list[dict[str, Any]]:
+        """Candidates per persona: total and long tail (three words or more)."""
+        return list(
+            self.db.query(
+                f"""SELECT p.id AS persona_id, p.name AS persona_name, count(c.keyword) AS candidates,
+                    sum(length(c.keyword) - length(replace(c.keyword, ' ', '')) >= 2)
+                        AS long_tail
+                FROM {PERSONAS} p LEFT JOIN {CANDIDATES} c ON c.persona_id = p.id
+                GROUP BY p.id ORDER BY p.id"""
+            )
+        )
+
+    def keywords_by_market(self) -> dict[Market, list[str]]:
+        """Every distinct candidate keyword, grouped by the market its personas search in."""
+        grouped: dict[Market, list[str]] = {}
+        for row in self.db.execute(
+            f"""SELECT DISTINCT p.geo, p.language, p.network, c.keyword
+            FROM {CANDIDATES} c JOIN {PERSONAS} p ON p.id = c.persona_id
+            ORDER BY p.geo, p.language, p.network, c.keyword"""
+        ):
+            grouped.setdefault(Market(row[0], row[1], row[2]), []).append(row[3])
+        return grouped
+
+    # ------------------------------------------------------------ metrics
+
+    def fresh_keywords(
+        self, market: Market, keywords: Sequence[str], source: str, max_age: timedelta
+    ) -> set[str]:
+        """The keywords whose metrics for `market` came from `source` within `max_age`.
+
+        Only the same source counts: sample data from a replay must never
+        stand in for a live lookup.
+        """
+        since = (datetime.now(UTC) - max_age).isoformat(timespec="seconds")
+        with self.db.atomic():
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS asked (keyword TEXT PRIMARY KEY)")
+            self.conn.execute("DELETE FROM asked")
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO asked VALUES (?)", ((k,) for k in keywords)
+            )
+        rows = self.conn.execute(
+            f"""SELECT m.keyword FROM {KEYWORD_METRICS} m JOIN asked a ON a.keyword = m.keyword
+            WHERE m.geo = ? AND m.language = ? AND m.network = ? AND m.source = ?
+              AND m.fetched_at >= ?""",
+            (market.geo, market.language, market.network, source, since),
+        )
+        return {row[0] for row in rows}
+
+    def save_metrics(self, market: Market, metrics: Iterable[KeywordMetrics], source: str) -> int:
+        """Upsert one batch of Keyword Planner results for `market`; returns rows written."""
+        fetched_at = now()
+        rows = [
+            (
+                m.keyword,
+                market.geo,
+                market.language,
+                market.network,
+                m.avg_monthly_searches,
+                json.dumps(m.monthly_searches) if m.monthly_searches else None,
+                m.competition,
+                m.competition_index,
+                m.low_top_of_page_bid,
+                m.high_top_of_page_bid,
+                m.close_variant_of,
+                source,
+                fetched_at,
+            )
+            for m in metrics
+        ]
+        with self.db.atomic():
+            self.conn.executemany(
+                f"""INSERT INTO {KEYWORD_METRICS} (keyword, geo, language, network,
+                    avg_monthly_searches, monthly_searches, competition, competition_index,
+                    low_top_of_page_bid, high_top_of_page_bid, close_variant_of, source,
+                    fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (keyword, geo, language, network) DO UPDATE SET
+                    avg_monthly_searches = excluded.avg_monthly_searches,
+                    monthly_searches = excluded.monthly_searches,
+                    competition = excluded.competition,
+                    competition_index = excluded.competition_index,
+                    low_top_of_page_bid = excluded.low_top_of_page_bid,
+                    high_top_of_page_bid = excluded.high_top_of_page_bid,
+                    close_variant_of = excluded.close_variant_of,
+                    source = excluded.source, fetched_at = excluded.fetched_at""",
+                rows,
+            )
+        return len(rows)
+
+    def volume_sources(self) -> list[dict[str, Any]]:
+        """Where the stored volumes of current candidates came from, and when."""
+        return list(
+            self.db.query(
+                f"""SELECT m.source, count(*) AS keywords, min(m.fetched_at) AS first_fetched,
+                    max(m.fetched_at) AS last_fetched
+                FROM {KEYWORD_METRICS} m
+                JOIN (SELECT DISTINCT c.keyword, p.geo, p.language, p.network
+                      FROM {CANDIDATES} c JOIN {PERSONAS} p ON p.id = c.persona_id) k
+                  ON k.keyword = m.keyword AND k.geo = m.geo AND k.language = m.language
+                 AND k.network = m.network
+                GROUP BY m.source ORDER BY m.source"""
+            )
+        )
+
+    # ------------------------------------------------------------ scoring
+
+    def scoring_inputs(self) -> pd.DataFrame:
+        """One row per (persona, candidate) with the persona's CLV and the keyword's metrics."""
+        import pandas as pd
+
+        return pd.read_sql_query(
+            f"""SELECT c.keyword, c.persona_id, p.name AS persona_name, c.source_field,
+                c.pattern, m.avg_monthly_searches, p.segment_clv, p.currency, m.competition,
+                m.low_top_of_page_bid, m.high_top_of_page_bid, m.close_variant_of
+            FROM {CANDIDATES} c
+            JOIN {PERSONAS} p ON p.id = c.persona_id
+            LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = c.keyword AND m.geo = p.geo
+                 AND m.language = p.language AND m.network = p.network
+            ORDER BY c.persona_id, c.keyword""",
+            self.conn,
+            dtype={k: v for k, v in _SCORED_DTYPES.items() if k != "value"},
+        )
+
+    def save_scores(self, scores: pd.DataFrame) -> int:
+        """Replace the scores table with `scores` (derived data: always whole)."""
+        scored_at = now()
+        columns = ["persona_id", "keyword", "avg_monthly_searches", "segment_clv", "value",
+                   "rank"]
+        frame = scores[columns].astype(object).where(scores[columns].notna(), None)
+        rows = [(*row, scored_at) for row in frame.itertuples(index=False, name=None)]
+        with self.db.atomic():
+            self.conn.execute(f"DELETE FROM {SCORES}")
+            self.conn.executemany(
+                f"""INSERT INTO {SCORES} (persona_id, keyword, avg_monthly_searches,
+                    segment_clv, value, rank, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+        return len(rows)
+
+    def scored_keywords(self) -> pd.DataFrame:
+        """Every score with its provenance and metrics, highest value first, no-data last."""
+        import pandas as pd
+
+        return pd.read_sql_query(
+            f"""SELECT s.keyword, s.persona_id, p.name AS persona_name, c.source_field,
+                c.pattern, s.avg_monthly_searches, s.segment_clv, s.value, p.currency,
+                m.competition, m.low_top_of_page_bid, m.high_top_of_page_bid,
+                m.close_variant_of
+            FROM {SCORES} s
+            JOIN {PERSONAS} p ON p.id = s.persona_id
+            LEFT JOIN {CANDIDATES} c ON c.persona_id = s.persona_id AND c.keyword = s.keyword
+            LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = s.keyword AND m.geo = p.geo
+                 AND m.language = p.language AND m.network = p.network
+            ORDER BY s.value IS NULL, s.value DESC, s.persona_id, s.keyword""",
+            self.conn,
+            dtype=_SCORED_DTYPES,
+        )
+
+    def score_count(self) -> int:
+        """How many (persona, keyword) scores are stored."""
+        return int(self.db.execute(f"SELECT count(*) FROM {SCORES}").fetchone()[0])
+
+    # ------------------------------------------------------------ runs
+
+    def start_run(self, command: str, details: dict[str, Any]) -> int:
+        """Record that a command started; returns the run id."""
+        with self.db.atomic():
+            cursor = self.conn.execute(
+                f"INSERT INTO {RUNS} (command, started_at, status, details) VALUES (?, ?, ?, ?)",
+                (command, now(), "running", json.dumps(details)),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str, details: dict[str, Any]) -> None:
+        """Record how a run ended."""
+        with self.db.atomic():
+            self.conn.execute(
+                f"UPDATE {RUNS} SET finished_at = ?, status = ?, details = ? WHERE id = ?",
+                (now(), status, json.dumps(details), run_id),
+            )
+
+
+# Ids and text read as strings, never guessed (STYLE.md); counts as nullable ints.
+_SCORED_DTYPES: dict[str, Any] = {
+    "keyword": "string",
+    "persona_id": "string",
+    "persona_name": "string",
+    "source_field": "string",
+    "pattern": "string",
+    "avg_monthly_searches": "Int64",
+    "segment_clv": "float64",
+    "value": "float64",
+    "currency": "string",
+    "competition": "string",
+    "low_top_of_page_bid": "float64",
+    "high_top_of_page_bid": "float64",
+    "close_variant_of": "string",
+}
+
+
+def open_store(path: str | Path) -> Store:
+    """Open (creating if needed) the project database at `path`."""
+    try:
+        return Store(path)
+    except sqlite3.OperationalError as error:
+        raise OperationError(f"cannot open the database {path}: {error}") from error
