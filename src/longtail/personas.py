@@ -36,7 +36,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 def _positive(value: float) -> float:
     if value <= 0:
-        raise PydanticCustomError("positive", "{value} must be greater than 0", {"value": value})
+        raise PydanticCustomError("positive", f"{value:g} must be greater than 0")
     return value
 
 
@@ -44,7 +44,7 @@ def _fraction(value: float) -> float:
     if not 0 <= value <= 1:
         raise PydanticCustomError(
             "fraction",
-            "{value} is not between 0 and 1; write a margin of 42% as 0.42",
+            f"{value:g} is not between 0 and 1; write a margin of 42% as 0.42",
             {"value": value},
         )
     return value
