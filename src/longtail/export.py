@@ -8,6 +8,7 @@ neutralised in every format.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -103,7 +104,7 @@ def neutralise(value: object) -> object:
     return value
 
 
-def header_for(column: object) -> str:
+def _header_for(column: object) -> str:
     """The header a user reads for a column: plain words for known names."""
     name = str(column)
     return HEADERS.get(name, name.replace("_", " ").title())
@@ -135,8 +136,7 @@ def write_csv(path: Path, keywords: pd.DataFrame) -> None:
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow([neutralise(str(column)) for column in keywords.columns])
-        for rows in _chunks(keywords):
-            writer.writerows([neutralise(value) for value in row] for row in rows)
+        writer.writerows([neutralise(value) for value in row] for row in _rows(keywords))
         text.flush()
         # Hand the binary stream back so the caller can fsync and close it.
         text.detach()
@@ -161,18 +161,22 @@ def write_workbook(path: Path, keywords: pd.DataFrame, summary: pd.DataFrame, ab
         # million keywords, at the price of setting up each sheet before its
         # first row is appended.
         workbook = Workbook(write_only=True)
-        _write_table(workbook.create_sheet("Summary"), summary, about=about)
-        _write_table(workbook.create_sheet("Keywords"), keywords)
+        try:
+            _write_table(path, workbook.create_sheet("Summary"), summary, about=about)
+            _write_table(path, workbook.create_sheet("Keywords"), keywords)
+        except BaseException:
+            _discard(workbook)
+            raise
         workbook.save(stream)
 
     _write_atomically(path, write)
 
 
-def _write_table(sheet: Any, frame: pd.DataFrame, about: About = ()) -> None:
+def _write_table(path: Path, sheet: Any, frame: pd.DataFrame, about: About = ()) -> None:
     """Append `frame` under a bold, frozen, filtered header; `about` lines after a blank row."""
     columns = [str(column) for column in frame.columns]
     formats = [NUMBER_FORMATS.get(column) for column in columns]
-    headers = [header_for(column) for column in columns]
+    headers = [_header_for(column) for column in columns]
 
     if columns:
         sheet.freeze_panes = "A2"
@@ -188,14 +192,15 @@ def _write_table(sheet: Any, frame: pd.DataFrame, about: About = ()) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
     sheet.append([_bold_cell(sheet, header) for header in headers])
-    for rows in _chunks(frame):
-        for row in rows:
-            sheet.append(
-                [
-                    _xlsx_value(sheet, value, number_format)
-                    for value, number_format in zip(row, formats, strict=True)
-                ]
-            )
+    for row_number, row in enumerate(_rows(frame), start=2):
+        cells = [
+            _xlsx_value(sheet, value, number_format)
+            for value, number_format in zip(row, formats, strict=True)
+        ]
+        try:
+            sheet.append(cells)
+        except ValueError as error:
+            raise _unwritable(path, sheet, row_number, columns, row) from error
 
     if about:
         sheet.append([])
@@ -203,11 +208,11 @@ def _write_table(sheet: Any, frame: pd.DataFrame, about: About = ()) -> None:
             sheet.append([_bold_cell(sheet, label), _xlsx_value(sheet, text, None)])
 
 
-def _chunks(frame: pd.DataFrame) -> Iterator[Iterator[tuple[object, ...]]]:
-    """Rows as tuples of plain Python values, NA as None, a slice of the frame at a time."""
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
+    """Rows as tuples of plain Python values, NA as None, converted a slice at a time."""
     for start in range(0, len(frame), CHUNK_ROWS):
         part = frame.iloc[start : start + CHUNK_ROWS]
-        yield zip(
+        yield from zip(
             *(_plain_values(part.iloc[:, index]) for index in range(part.shape[1])), strict=True
         )
 
@@ -257,13 +262,41 @@ def _bold_cell(sheet: Any, text: str) -> Any:
     return cell
 
 
+def _unwritable(
+    path: Path, sheet: Any, row_number: int, columns: Sequence[str], row: Sequence[object]
+) -> ExportError:
+    """The error for a row openpyxl refused, naming the cell and the value it cannot hold."""
+    for column, value in zip(columns, row, strict=True):
+        try:
+            WriteOnlyCell(sheet, value=value)
+        except ValueError:
+            return ExportError(
+                f"Cannot write {path}: the {sheet.title} sheet, row {row_number}, column "
+                f"'{column}' holds {value!r:.80} ({type(value).__name__}), which no spreadsheet "
+                "cell can hold. This is a bug in the step that produced the column: please "
+                "report it, or export to .csv meanwhile."
+            )
+    return ExportError(
+        f"Cannot write {path}: the {sheet.title} sheet, row {row_number}, holds a value no "
+        "spreadsheet cell can hold. Please report it, or export to .csv meanwhile."
+    )
+
+
+def _discard(workbook: Any) -> None:
+    """End the streams of a write-only workbook that will never be saved."""
+    for sheet in workbook.worksheets:
+        # Left open, each sheet's stream fails noisily when garbage-collected,
+        # long after the real error was reported.
+        with contextlib.suppress(Exception):
+            sheet.close()
+
+
 def _column_widths(
     frame: pd.DataFrame, headers: Sequence[str], formats: Sequence[str | None]
 ) -> list[float]:
     """Widths in characters that fit the header and the first rows, capped."""
     widths = [max(len(header) + 2, MIN_COLUMN_WIDTH) for header in headers]
-    sample = next(_chunks(frame.head(WIDTH_SAMPLE_ROWS)), iter(()))
-    for row in sample:
+    for row in _rows(frame.head(WIDTH_SAMPLE_ROWS)):
         for index, (value, number_format) in enumerate(zip(row, formats, strict=True)):
             shown = _shown(value, number_format)
             # +1 leaves room so the last character does not touch the border.
@@ -288,6 +321,10 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     directory = path.parent
     if path.is_dir():
         raise ExportError(f"Cannot write {path}: it is a directory. Give a file name to write.")
+    if directory.exists() and not directory.is_dir():
+        raise ExportError(
+            f"Cannot write {path}: {directory} is a file, not a directory. Choose another path."
+        )
     if not directory.is_dir():
         raise ExportError(
             f"Cannot write {path}: the directory {directory} does not exist. "
