@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from longtail.planner.metrics import HISTORICAL_METRICS_BATCH, KeywordMetrics, fetch_historical_metrics
+from longtail.planner.metrics import (
+    HISTORICAL_METRICS_BATCH,
+    KeywordMetrics,
+    fetch_historical_metrics,
+)
 
 if TYPE_CHECKING:
     from longtail.store import Store
