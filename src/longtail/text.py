@@ -62,7 +62,10 @@ def _keep_or_space(match: re.Match[str]) -> str:
 
 
 def normalise_keyword(text: str) -> str:
-    """The one spelling longtail stores a keyword in: "Women’s  Trail-Shoes, 2.5L!" → "women's trail-shoes 2.5l"."""
+    """The one spelling longtail stores a keyword in.
+
+    "Women’s  Trail-Shoes, 2.5L!" becomes "women's trail-shoes 2.5l".
+    """
     text = text.translate(_DECORATION)
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(_LOOKALIKES).lower()
