@@ -6,6 +6,7 @@ imports what it needs when it runs, so `longtail --help` starts fast.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
@@ -84,6 +85,10 @@ def cli(ctx: click.Context, db_path: str) -> None:
     Set LONGTAIL_DEBUG=1 to see tracebacks.
     """
     ctx.obj = {"db_path": db_path}
+    if os.environ.get(DEBUG_VARIABLE) != "1":
+        # The Google Ads library logs every failed request with its customer id
+        # and headers; longtail reports the failure itself, without them.
+        logging.getLogger("google.ads.googleads").setLevel(logging.CRITICAL)
 
 
 def main() -> None:

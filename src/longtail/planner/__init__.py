@@ -10,3 +10,10 @@
 Nothing is imported here: the Google Ads library takes about a second to load,
 so each module loads it only inside the functions that need it.
 """
+
+import os
+
+# gRPC's C core logs at INFO to stderr (a "GOAWAY" line whenever a replay
+# server shuts down); users see our messages, not its. GRPC_VERBOSITY set by
+# the user still wins.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
