@@ -34,7 +34,11 @@ def test_loads_a_folder_sorted_by_file_name() -> None:
 def test_defaults_market_to_us_english_usd_google_search() -> None:
     gift = load_personas([VALID / "gift-buyer.yaml"])[0]
     assert (gift.market.geo, gift.market.language, gift.market.currency, gift.market.network) == (
-        ["US"], "en", "USD", "google-search")
+        ["US"],
+        "en",
+        "USD",
+        "google-search",
+    )
 
 
 def test_reports_invalid_yaml_with_its_line() -> None:
@@ -82,8 +86,7 @@ def test_unknown_field_suggests_the_known_one() -> None:
 def test_unknown_nested_field_without_a_close_match_lists_the_fields(tmp_path: Path) -> None:
     file = tmp_path / "p.yaml"
     file.write_text(
-        "id: p\nname: P\ndescription: d\nproducts: [tent pegs]\n"
-        "clv: {value: 10, discount: 3}\n"
+        "id: p\nname: P\ndescription: d\nproducts: [tent pegs]\nclv: {value: 10, discount: 3}\n"
     )
     assert problems_of(file) == [
         f"{file}:5: clv.discount: is not a clv field; the fields are: average_order_value, "
@@ -122,8 +125,10 @@ def test_unknown_country_and_language_suggest_or_list(tmp_path: Path) -> None:
         "market:\n  geo: [us, UK]\n  language: english\n"
     )
     problems = problems_of(file)
-    assert problems[0].startswith(f"{file}:7: market.geo[1]: 'UK' is not a country code "
-                                  "longtail knows; use one of: AR, AT, AU")
+    assert problems[0].startswith(
+        f"{file}:7: market.geo[1]: 'UK' is not a country code "
+        "longtail knows; use one of: AR, AT, AU"
+    )
     assert problems[1].startswith(f"{file}:8: market.language: 'english' is not a language code")
 
 
@@ -135,7 +140,10 @@ def test_lowercase_country_and_currency_are_accepted(tmp_path: Path) -> None:
     )
     [persona] = load_personas([file])
     assert (persona.market.geo, persona.market.currency, persona.products) == (
-        ["GB"], "GBP", ["tent pegs"])
+        ["GB"],
+        "GBP",
+        ["tent pegs"],
+    )
 
 
 def test_empty_folder_and_missing_path_are_reported(tmp_path: Path) -> None:
@@ -156,8 +164,9 @@ def test_empty_file_says_what_a_persona_needs(tmp_path: Path) -> None:
 
 def test_invalid_id_says_what_an_id_looks_like(tmp_path: Path) -> None:
     file = tmp_path / "p.yaml"
-    file.write_text("id: Trail Runner\nname: P\ndescription: d\nproducts: [x y]\n"
-                    "clv: {value: 10}\n")
+    file.write_text(
+        "id: Trail Runner\nname: P\ndescription: d\nproducts: [x y]\nclv: {value: 10}\n"
+    )
     assert problems_of(file) == [
         f"{file}:1: id: 'Trail Runner' is not a valid id; use lowercase letters, digits and "
         "hyphens, e.g. trail-runner"

@@ -1,3 +1,3 @@
-"""longtail: buyer personas in, long-tail keywords ranked by volume × customer lifetime value out."""
+"""longtail: buyer personas in, long-tail keywords ranked by volume × lifetime value out."""
 
 __version__ = "0.1.0"

@@ -59,7 +59,9 @@ def _one_of(known: Iterable[str], what: str, fold: str) -> AfterValidator:
             close = _close_match(code, choices)
             fix = f"did you mean {close!r}?" if close else f"use one of: {', '.join(choices)}"
             # Pre-formatted: pydantic would otherwise read braces in the value as a template.
-            raise PydanticCustomError("unknown_code", f"{value!r} is not a {what} longtail knows; {fix}")
+            raise PydanticCustomError(
+                "unknown_code", f"{value!r} is not a {what} longtail knows; {fix}"
+            )
         return code
 
     return AfterValidator(check)
@@ -223,15 +225,25 @@ def _load_file(file: Path) -> tuple[Persona | None, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         what = error.problem or "invalid YAML"
-        return None, [Problem(name, f"invalid YAML: {what}; check indentation and quoting", line=line)]
+        return None, [
+            Problem(name, f"invalid YAML: {what}; check indentation and quoting", line=line)
+        ]
     except yaml.YAMLError as error:
         return None, [Problem(name, f"invalid YAML: {error}")]
     if data is None:
-        return None, [Problem(name, "is empty; a persona needs at least id, name, description, "
-                                    "products and clv")]
+        return None, [
+            Problem(
+                name, "is empty; a persona needs at least id, name, description, products and clv"
+            )
+        ]
     if not isinstance(data, dict):
-        return None, [Problem(name, "must be a mapping of fields (id: ..., name: ...), "
-                                    f"not a {type(data).__name__}", line=1)]
+        return None, [
+            Problem(
+                name,
+                f"must be a mapping of fields (id: ..., name: ...), not a {type(data).__name__}",
+                line=1,
+            )
+        ]
     try:
         persona = Persona.model_validate(data)
     except ValidationError as error:
@@ -292,16 +304,22 @@ def _problem(file: str, root: yaml.Node | None, item: Any) -> Problem:
     if kind == "string_pattern_mismatch":
         return Problem(file, _pattern_message(loc, value), field=field, line=line)
     if kind in {"float_type", "float_parsing", "int_type", "int_parsing"}:
-        return Problem(file, f"{value!r} is not a number; write it without units, e.g. 140",
-                       field=field, line=line)
+        return Problem(
+            file,
+            f"{value!r} is not a number; write it without units, e.g. 140",
+            field=field,
+            line=line,
+        )
     if kind in {"string_type"}:
         return Problem(file, f"expected text, got {_yaml_kind(value)}", field=field, line=line)
     if kind in {"list_type"}:
-        return Problem(file, f"expected a list like [a, b], got {_yaml_kind(value)}",
-                       field=field, line=line)
+        return Problem(
+            file, f"expected a list like [a, b], got {_yaml_kind(value)}", field=field, line=line
+        )
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return Problem(file, f"expected a mapping of fields, got {_yaml_kind(value)}",
-                       field=field, line=line)
+        return Problem(
+            file, f"expected a mapping of fields, got {_yaml_kind(value)}", field=field, line=line
+        )
     if kind == "too_short":
         return Problem(file, "is empty; give at least one entry", field=field, line=line)
     if kind == "too_long":
@@ -313,8 +331,10 @@ def _problem(file: str, root: yaml.Node | None, item: Any) -> Problem:
 def _pattern_message(loc: tuple[Any, ...], value: object) -> str:
     name = loc[-1] if loc else ""
     if name == "id":
-        return (f"{value!r} is not a valid id; use lowercase letters, digits and hyphens, "
-                "e.g. trail-runner")
+        return (
+            f"{value!r} is not a valid id; use lowercase letters, digits and hyphens, "
+            "e.g. trail-runner"
+        )
     if name == "currency":
         return f"{value!r} is not a currency code; use three capital letters, e.g. USD or EUR"
     if name == "landing_page":

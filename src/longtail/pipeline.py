@@ -7,7 +7,7 @@ needs them, so the CLI stays quick to start.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,15 +53,14 @@ def load_stage(paths: Sequence[Path]) -> list[tuple[Persona, ClvEstimate]]:
     return [(persona, estimate_clv(persona.clv)) for persona in load_personas(paths)]
 
 
-def expand_stage(store: Store, paths: Sequence[Path]) -> ExpandResult:
-    """Load the personas and store them with their candidate keywords.
+def expand_stage(store: Store, loaded: Sequence[tuple[Persona, ClvEstimate]]) -> ExpandResult:
+    """Store validated personas with their candidate keywords, in one transaction.
 
-    Everything is validated and expanded before the first write, so invalid
-    persona files leave the database untouched.
+    Callers validate first (`load_stage`), so invalid persona files leave the
+    database untouched.
     """
     from longtail.expand import expand_personas
 
-    loaded = load_stage(paths)
     personas = [persona for persona, _ in loaded]
     candidates = expand_personas(personas)
     with store.transaction():
@@ -89,8 +88,11 @@ def planner_session(replay: Path | None) -> Iterator[tuple[Any, str, str]]:
     from longtail.planner.replay import ReplayServer
 
     with ReplayServer(replay) as server:
-        yield (replay_client(server.endpoint), REPLAY_CUSTOMER_ID,
-               f"{REPLAY_PREFIX} of {replay}: {server.label}")
+        yield (
+            replay_client(server.endpoint),
+            REPLAY_CUSTOMER_ID,
+            f"{REPLAY_PREFIX} of {replay}: {server.label}",
+        )
 
 
 def volumes_stage(
@@ -102,8 +104,9 @@ def volumes_stage(
     if store.candidate_count() == 0:
         raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
     with planner_session(replay) as (client, customer_id, source):
-        return lookup_volumes(store, client, customer_id, source=source,
-                              max_age=max_age or DEFAULT_MAX_AGE)
+        return lookup_volumes(
+            store, client, customer_id, source=source, max_age=max_age or DEFAULT_MAX_AGE
+        )
 
 
 def score_stage(store: Store) -> pd.DataFrame:
@@ -132,6 +135,46 @@ def export_stage(store: Store, path: Path) -> ExportResult:
     return ExportResult(path, len(keywords), len(summary), about)
 
 
+def run_all(
+    store_path: str | Path,
+    paths: Sequence[Path],
+    *,
+    replay: Path | None,
+    max_age: timedelta | None,
+    output: Path,
+    on_stage: Callable[[object], None],
+) -> None:
+    """Every stage in order, recorded as one run; `on_stage` gets each stage's result.
+
+    The personas are validated before the database is even opened, so a bad
+    file changes nothing, not even the record of runs.
+    """
+    from longtail.store import open_store
+
+    loaded = load_stage(paths)
+    store = open_store(store_path)
+    try:
+        run_id = store.start_run(
+            "run",
+            {
+                "paths": [str(p) for p in paths],
+                "output": str(output),
+                "replay": str(replay) if replay else None,
+            },
+        )
+        status = "failed"
+        try:
+            on_stage(expand_stage(store, loaded))
+            on_stage(volumes_stage(store, replay, max_age))
+            on_stage(score_stage(store))
+            on_stage(export_stage(store, output))
+            status = "finished"
+        finally:
+            store.finish_run(run_id, status, {"output": str(output)})
+    finally:
+        store.close()
+
+
 def about_lines(store: Store) -> list[tuple[str, str]]:
     """What the export says about itself: where volumes came from, when, by what."""
     sources = store.volume_sources()
@@ -142,8 +185,9 @@ def about_lines(store: Store) -> list[tuple[str, str]]:
         when = _day(source["first_fetched"])
         last = _day(source["last_fetched"])
         span = when if when == last else f"{when} to {last}"
-        lines.append(("Volumes", f"{source['source']} ({source['keywords']} keywords, "
-                                 f"fetched {span})"))
+        lines.append(
+            ("Volumes", f"{source['source']} ({source['keywords']} keywords, fetched {span})")
+        )
     lines.append(("Generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
     lines.append(("longtail", __version__))
     return lines

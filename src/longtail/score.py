@@ -28,8 +28,9 @@ def score_keywords(inputs: pd.DataFrame) -> pd.DataFrame:
 
 def segment_summary(scored: pd.DataFrame) -> pd.DataFrame:
     """One row per segment: CLV, keywords, how many have volume, total volume and value."""
-    grouped = scored.groupby(["persona_id", "persona_name", "segment_clv", "currency"],
-                             dropna=False, sort=False)
+    grouped = scored.groupby(
+        ["persona_id", "persona_name", "segment_clv", "currency"], dropna=False, sort=False
+    )
     summary = grouped.agg(
         keywords=("keyword", "size"),
         keywords_with_volume=("avg_monthly_searches", "count"),
@@ -37,5 +38,6 @@ def segment_summary(scored: pd.DataFrame) -> pd.DataFrame:
         total_value=("value", "sum"),
     ).reset_index()
     summary["total_monthly_searches"] = summary["total_monthly_searches"].astype("int64")
-    return summary.sort_values(["total_value", "persona_id"], ascending=[False, True],
-                               ignore_index=True)
+    return summary.sort_values(
+        ["total_value", "persona_id"], ascending=[False, True], ignore_index=True
+    )

@@ -5,9 +5,10 @@ its input from here and writes its output here, so a stage can be rerun alone
 or resumed after a crash. Reruns upsert: a row is identified by its natural
 key (persona and keyword; keyword and market) and never duplicated.
 
-Bulk writes go through the connection's `executemany` inside one
-transaction (`Database.atomic`, savepoints when nested): sqlite-utils' `insert_all` commits per batch and caps batch size
-at 999 ÷ columns, which measured several times slower on 100k+ rows.
+Bulk writes go through the connection's `executemany` inside one transaction
+(`Database.atomic`, savepoints when nested): sqlite-utils' `insert_all`
+commits per batch and caps batch size at 999 ÷ columns, which measured
+several times slower on 100k+ rows.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ class Market:
     @classmethod
     def of(cls, persona: Persona) -> Market:
         """The market a persona searches in."""
-        return cls(",".join(sorted(persona.market.geo)), persona.market.language,
-                   persona.market.network)
+        return cls(
+            ",".join(sorted(persona.market.geo)), persona.market.language, persona.market.network
+        )
 
     @property
     def geo_codes(self) -> list[str]:
@@ -114,7 +116,7 @@ class Store:
                 "upgrade longtail or use another --db"
             )
         with self.db.atomic():
-            self.db[PERSONAS].create(
+            self.db.table(PERSONAS).create(
                 {
                     "id": str,
                     "name": str,
@@ -133,7 +135,7 @@ class Store:
                 not_null={"name", "segment_clv", "currency", "geo", "language", "network"},
                 if_not_exists=True,
             )
-            self.db[CANDIDATES].create(
+            self.db.table(CANDIDATES).create(
                 {
                     "persona_id": str,
                     "keyword": str,
@@ -148,7 +150,7 @@ class Store:
                 foreign_keys=[("persona_id", PERSONAS, "id")],
                 if_not_exists=True,
             )
-            self.db[KEYWORD_METRICS].create(
+            self.db.table(KEYWORD_METRICS).create(
                 {
                     "keyword": str,
                     "geo": str,
@@ -168,7 +170,7 @@ class Store:
                 not_null={"source", "fetched_at"},
                 if_not_exists=True,
             )
-            self.db[SCORES].create(
+            self.db.table(SCORES).create(
                 {
                     "persona_id": str,
                     "keyword": str,
@@ -181,7 +183,7 @@ class Store:
                 pk=("persona_id", "keyword"),
                 if_not_exists=True,
             )
-            self.db[RUNS].create(
+            self.db.table(RUNS).create(
                 {
                     "id": int,
                     "command": str,
@@ -238,7 +240,9 @@ class Store:
     # ------------------------------------------------------------ candidates
 
     def replace_candidates(
-        self, persona_ids: Iterable[str], candidates: Iterable[Candidate],
+        self,
+        persona_ids: Iterable[str],
+        candidates: Iterable[Candidate],
         source: str = EXPANSION_SOURCE,
     ) -> int:
         """Make `candidates` the personas' whole set from `source`; returns rows written.
@@ -249,8 +253,15 @@ class Store:
         created_at = now()
         ids = list(persona_ids)
         rows = (
-            (c.persona_id, c.keyword, source, c.source_field, c.source_phrase, c.pattern,
-             created_at)
+            (
+                c.persona_id,
+                c.keyword,
+                source,
+                c.source_field,
+                c.source_phrase,
+                c.pattern,
+                created_at,
+            )
             for c in candidates
         )
         with self.db.atomic():
@@ -277,7 +288,8 @@ class Store:
         """Candidates per persona: total and long tail (three words or more)."""
         return list(
             self.db.query(
-                f"""SELECT p.id AS persona_id, p.name AS persona_name, count(c.keyword) AS candidates,
+                f"""SELECT p.id AS persona_id, p.name AS persona_name,
+                    count(c.keyword) AS candidates,
                     sum(length(c.keyword) - length(replace(c.keyword, ' ', '')) >= 2)
                         AS long_tail
                 FROM {PERSONAS} p LEFT JOIN {CANDIDATES} c ON c.persona_id = p.id
@@ -398,8 +410,7 @@ class Store:
     def save_scores(self, scores: pd.DataFrame) -> int:
         """Replace the scores table with `scores` (derived data: always whole)."""
         scored_at = now()
-        columns = ["persona_id", "keyword", "avg_monthly_searches", "segment_clv", "value",
-                   "rank"]
+        columns = ["persona_id", "keyword", "avg_monthly_searches", "segment_clv", "value", "rank"]
         frame = scores[columns].astype(object).where(scores[columns].notna(), None)
         rows = [(*row, scored_at) for row in frame.itertuples(index=False, name=None)]
         with self.db.atomic():

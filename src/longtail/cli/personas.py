@@ -52,8 +52,14 @@ def list_personas(paths: tuple[Path, ...]) -> None:
 
     loaded = load_stage(paths_or_default(paths))
     rows = [
-        (persona.id, persona.name, clv.value, persona.market.currency,
-         ",".join(persona.market.geo), clv.formula)
+        (
+            persona.id,
+            persona.name,
+            clv.value,
+            persona.market.currency,
+            ",".join(persona.market.geo),
+            clv.formula,
+        )
         for persona, clv in sorted(loaded, key=lambda item: -item[1].value)
     ]
     click.echo(table(["id", "name", "CLV", "currency", "geo", "CLV from"], rows, right=[2]))

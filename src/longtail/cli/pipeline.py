@@ -49,10 +49,10 @@ def expand(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     \b
         longtail expand personas/
     """
-    from longtail.pipeline import expand_stage
+    from longtail.pipeline import expand_stage, load_stage
 
-    result = expand_stage(open_db(ctx), paths_or_default(paths))
-    click.echo(_expand_report(result))
+    loaded = load_stage(paths_or_default(paths))
+    click.echo(_expand_report(expand_stage(open_db(ctx), loaded)))
 
 
 @click.command()
@@ -125,8 +125,9 @@ def export(ctx: click.Context, output: Path) -> None:
 @max_age_option
 @output_option
 @click.pass_context
-def run(ctx: click.Context, paths: tuple[Path, ...], replay: Path | None, max_age: int,
-        output: Path) -> None:
+def run(
+    ctx: click.Context, paths: tuple[Path, ...], replay: Path | None, max_age: int, output: Path
+) -> None:
     """Run the whole job: expand, volumes, score, export.
 
     PATHS are persona files or folders of them (default: personas/). Each
@@ -138,21 +139,16 @@ def run(ctx: click.Context, paths: tuple[Path, ...], replay: Path | None, max_ag
     \b
         longtail run personas/ --replay fixtures/keyword_planner -o keywords.xlsx
     """
-    from longtail import pipeline
+    from longtail.pipeline import run_all
 
-    store = open_db(ctx)
-    run_id = store.start_run("run", {"paths": [str(p) for p in paths], "output": str(output),
-                                     "replay": str(replay) if replay else None})
-    status = "failed"
-    try:
-        click.echo(_expand_report(pipeline.expand_stage(store, paths_or_default(paths))))
-        stats = pipeline.volumes_stage(store, replay, timedelta(days=max_age))
-        click.echo(_volumes_report(stats))
-        click.echo(_score_report(pipeline.score_stage(store)))
-        click.echo(_export_report(pipeline.export_stage(store, output)))
-        status = "finished"
-    finally:
-        store.finish_run(run_id, status, {"output": str(output)})
+    run_all(
+        ctx.obj["db_path"],
+        paths_or_default(paths),
+        replay=replay,
+        max_age=timedelta(days=max_age),
+        output=output,
+        on_stage=lambda result: click.echo(_report(result)),
+    )
 
 
 COMMANDS = [expand, volumes, score, export, run]
@@ -161,17 +157,40 @@ COMMANDS = [expand, volumes, score, export, run]
 # ---------------------------------------------------------------- reports
 
 
+def _report(result: object) -> str:
+    """The report of whichever stage produced `result`."""
+    import pandas as pd
+
+    from longtail.pipeline import ExpandResult, ExportResult
+    from longtail.planner.lookup import LookupStats
+
+    if isinstance(result, ExpandResult):
+        return _expand_report(result)
+    if isinstance(result, LookupStats):
+        return _volumes_report(result)
+    if isinstance(result, pd.DataFrame):
+        return _score_report(result)
+    assert isinstance(result, ExportResult)
+    return _export_report(result)
+
+
 def _expand_report(result: ExpandResult) -> str:
     rows = [
-        (row["persona_id"], row["candidates"], row["long_tail"] or 0,
-         f"{(row['long_tail'] or 0) / row['candidates']:.0%}" if row["candidates"] else "-")
+        (
+            row["persona_id"],
+            row["candidates"],
+            row["long_tail"] or 0,
+            f"{(row['long_tail'] or 0) / row['candidates']:.0%}" if row["candidates"] else "-",
+        )
         for row in result.per_persona
     ]
-    return "\n".join([
-        table(["persona", "candidates", "long tail", "share"], rows, right=[1, 2, 3]),
-        f"Stored {result.candidates:,} candidates for {len(result.personas)} personas.",
-        "",
-    ])
+    return "\n".join(
+        [
+            table(["persona", "candidates", "long tail", "share"], rows, right=[1, 2, 3]),
+            f"Stored {result.candidates:,} candidates for {len(result.personas)} personas.",
+            "",
+        ]
+    )
 
 
 def _volumes_report(stats: LookupStats) -> str:
@@ -185,15 +204,22 @@ def _score_report(scored: pd.DataFrame) -> str:
     top = scored[columns].head(TOP_ROWS).astype(object)
     rows = top.where(pd.notna(top), None).itertuples(index=False, name=None)
     with_value = int(scored["value"].notna().sum())
-    return "\n".join([
-        table(["rank", "keyword", "persona", "searches/mo", "CLV", "value"], list(rows),
-              right=[0, 3, 4, 5]),
-        f"Scored {len(scored):,} keyword–persona pairs; {with_value:,} have volume data.",
-        "",
-    ])
+    return "\n".join(
+        [
+            table(
+                ["rank", "keyword", "persona", "searches/mo", "CLV", "value"],
+                list(rows),
+                right=[0, 3, 4, 5],
+            ),
+            f"Scored {len(scored):,} keyword–persona pairs; {with_value:,} have volume data.",
+            "",
+        ]
+    )
 
 
 def _export_report(result: ExportResult) -> str:
     sources = "; ".join(text for label, text in result.about if label == "Volumes")
-    return (f"Wrote {result.path}: {result.keywords:,} keywords for {result.segments} "
-            f"segments.\nVolumes: {sources}")
+    return (
+        f"Wrote {result.path}: {result.keywords:,} keywords for {result.segments} "
+        f"segments.\nVolumes: {sources}"
+    )

@@ -1,0 +1,346 @@
+"""The command line end to end: real personas, real spaCy, the real Google Ads client over the
+replay server, a real SQLite file, and the workbook reopened with openpyxl."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from longtail.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PERSONAS = ROOT / "personas"
+FIXTURES = ROOT / "fixtures" / "keyword_planner"
+DATA = Path(__file__).parent / "data"
+
+
+def longtail(*args: str | Path, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def expected_clv(persona_file: Path) -> float:
+    """The simple formula, computed here from the YAML itself rather than by longtail."""
+    clv = yaml.safe_load(persona_file.read_text())["clv"]
+    if "value" in clv:
+        return float(clv["value"])
+    value = clv["average_order_value"] * clv["purchases_per_year"] * clv["retention_years"]
+    return float(value * clv.get("gross_margin", 1))
+
+
+def recorded_volumes() -> dict[str, int]:
+    """avg monthly searches per keyword as the fixtures hold them, close variants included."""
+    volumes: dict[str, int] = {}
+    for file in FIXTURES.glob("historical_metrics_*.json"):
+        for result in json.loads(file.read_text())["response"]["results"]:
+            searches = result.get("keywordMetrics", {}).get("avgMonthlySearches")
+            if searches is not None:
+                for text in [result["text"], *result.get("closeVariants", [])]:
+                    volumes[text] = int(searches)
+    return volumes
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Result]:
+    """One `longtail run` of the README demo: database, workbook, and what it printed."""
+    work = tmp_path_factory.mktemp("demo")
+    db, xlsx = work / "longtail.db", work / "keywords.xlsx"
+    result = longtail("--db", db, "run", PERSONAS, "--replay", FIXTURES, "-o", xlsx)
+    assert result.exit_code == 0, result.output
+    return db, xlsx, result
+
+
+def test_run_writes_keywords_valued_at_volume_times_clv(demo: tuple[Path, Path, Result]) -> None:
+    _, xlsx, _ = demo
+    clv = {yaml.safe_load(f.read_text())["id"]: expected_clv(f) for f in PERSONAS.glob("*.yaml")}
+    volumes = recorded_volumes()
+    sheet = openpyxl.load_workbook(xlsx)["Keywords"]
+    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    column = {name: header.index(name) for name in header}
+    assert rows, "the Keywords sheet is empty"
+    values = []
+    for row in rows:
+        keyword, persona = row[column["Keyword"]], row[column["Persona ID"]]
+        searches, value = row[column["Avg. monthly searches"]], row[column["Value"]]
+        assert row[column["Segment CLV"]] == pytest.approx(clv[persona])
+        if keyword in volumes:
+            assert searches == volumes[keyword]
+            assert value == pytest.approx(volumes[keyword] * clv[persona])
+            values.append(value)
+        else:
+            assert searches is None and value is None, keyword
+    assert values == sorted(values, reverse=True)
+    # Keywords without data come after every keyword with a value.
+    with_value = [row[column["Value"]] is not None for row in rows]
+    assert with_value == sorted(with_value, reverse=True)
+    assert len(values) < len(rows), "the fixtures should leave some keywords without data"
+
+
+def test_summary_has_a_row_per_segment_and_says_where_volumes_came_from(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    _, xlsx, _ = demo
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["Summary", "Keywords"]
+    keywords = list(book["Keywords"].iter_rows(values_only=True))
+    k_header = keywords[0]
+    per_segment: dict[str, float] = {}
+    for row in keywords[1:]:
+        persona = row[k_header.index("Persona ID")]
+        value = row[k_header.index("Value")] or 0.0
+        per_segment[persona] = per_segment.get(persona, 0.0) + value
+
+    summary = list(book["Summary"].iter_rows(values_only=True))
+    header = summary[0]
+    segments = [row for row in summary[1:] if row[0] in per_segment]
+    assert {row[header.index("Persona ID")] for row in segments} == {
+        yaml.safe_load(f.read_text())["id"] for f in PERSONAS.glob("*.yaml")
+    }
+    for row in segments:
+        persona = row[header.index("Persona ID")]
+        assert row[header.index("Total value")] == pytest.approx(per_segment[persona])
+    totals = [row[header.index("Total value")] for row in segments]
+    assert totals == sorted(totals, reverse=True)
+    about = {row[0]: row[1] for row in summary if row and row[0] in {"Volumes", "longtail"}}
+    assert about["Volumes"].startswith(f"replay of {FIXTURES}: sample fixtures")
+    assert "not real search volumes" in about["Volumes"]
+
+
+def test_workbook_has_frozen_headers_filters_and_number_formats(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    _, xlsx, _ = demo
+    sheet = openpyxl.load_workbook(xlsx)["Keywords"]
+    assert sheet.freeze_panes == "A2"
+    assert (
+        sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}"
+        f"{sheet.max_row}"
+    )
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("Avg. monthly searches") + 1).number_format == "#,##0"
+    assert sheet.cell(2, header.index("Value") + 1).number_format == "#,##0.00"
+
+
+def test_run_prints_each_stage(demo: tuple[Path, Path, Result]) -> None:
+    db, xlsx, result = demo
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT count(*), count(DISTINCT persona_id) FROM candidates")
+        .fetchone()
+    )
+    lines = result.output.splitlines()
+    assert f"Stored {rows[0]} candidates for {rows[1]} personas." in lines
+    assert (
+        f"Volumes: 1 request, {rows[0] - duplicates(db)} keywords asked, 0 served from "
+        "cache" in result.output
+    )
+    assert any(
+        line.startswith(f"Wrote {xlsx}: {rows[0]} keywords for 5 segments") for line in lines
+    )
+
+
+def duplicates(db: Path) -> int:
+    """Candidates that several personas share are looked up once."""
+    return int(
+        sqlite3.connect(db)
+        .execute("SELECT count(*) - count(DISTINCT keyword) FROM candidates")
+        .fetchone()[0]
+    )
+
+
+def test_rerun_uses_the_cache_and_never_duplicates_rows(tmp_path: Path) -> None:
+    db = tmp_path / "project.db"
+    for _ in range(2):
+        result = longtail(
+            "--db", db, "run", PERSONAS, "--replay", FIXTURES, "-o", tmp_path / "k.csv"
+        )
+        assert result.exit_code == 0, result.output
+    assert "0 requests, 0 keywords asked" in result.output
+    conn = sqlite3.connect(db)
+    for table, key in [
+        ("candidates", "persona_id, keyword"),
+        ("scores", "persona_id, keyword"),
+        ("keyword_metrics", "keyword, geo, language, network"),
+        ("personas", "id"),
+    ]:
+        total, distinct = conn.execute(
+            f"SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT {key} FROM {table})) "
+            f"FROM {table}"
+        ).fetchone()
+        assert total == distinct > 0, table
+    assert conn.execute("SELECT count(*), min(status) FROM runs").fetchone() == (2, "finished")
+
+
+def test_csv_export_has_one_row_per_keyword_and_persona(tmp_path: Path) -> None:
+    db, out = tmp_path / "p.db", tmp_path / "keywords.csv"
+    assert (
+        longtail("--db", db, "run", DATA / "personas", "--replay", FIXTURES, "-o", out).exit_code
+        == 0
+    )
+    with out.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    pairs = sqlite3.connect(db).execute("SELECT persona_id, keyword FROM candidates").fetchall()
+    assert sorted((r["persona_id"], r["keyword"]) for r in rows) == sorted(pairs)
+    assert {"keyword", "persona_id", "avg_monthly_searches", "segment_clv", "value"} <= set(rows[0])
+
+
+def test_stages_run_one_by_one(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    expand = longtail("--db", db, "expand", DATA / "personas")
+    assert expand.exit_code == 0 and "Stored" in expand.output
+    volumes = longtail("--db", db, "volumes", "--replay", FIXTURES)
+    assert volumes.exit_code == 0 and volumes.output.startswith("Volumes: 1 request")
+    score = longtail("--db", db, "score")
+    assert score.exit_code == 0 and score.output.startswith("rank  keyword")
+    out = tmp_path / "k.xlsx"
+    export = longtail("--db", db, "export", "-o", out)
+    assert export.exit_code == 0 and out.exists()
+
+
+def test_later_stages_before_earlier_ones_say_what_to_run(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    volumes = longtail("--db", db, "volumes", "--replay", FIXTURES)
+    assert (volumes.exit_code, volumes.output) == (
+        2,
+        "Error: no candidate keywords in the database yet; run `longtail expand` first\n",
+    )
+    export = longtail("--db", db, "export", "-o", tmp_path / "k.xlsx")
+    assert export.exit_code == 2 and "run `longtail score`" in export.output
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("bad-yaml.yaml", "bad-yaml.yaml:6: invalid YAML"),
+        ("wrong-types.yaml", "wrong-types.yaml:7: clv.average_order_value: 'about 140 dollars'"),
+        ("missing-fields.yaml", "missing-fields.yaml:1: description: is required"),
+        ("out-of-range.yaml", "out-of-range.yaml:9: clv.gross_margin: 1.4 is not between 0 and 1"),
+        ("unknown-field.yaml", "pain_point: is not a persona field; did you mean 'pain_points'?"),
+        ("duplicate-id.yaml", "id: 'trail-runner' is already the id of"),
+        ("not-a-mapping.yaml", "not-a-mapping.yaml:1: must be a mapping of fields"),
+    ],
+)
+def test_broken_persona_exits_2_and_leaves_the_database_untouched(
+    tmp_path: Path, broken: str, message: str
+) -> None:
+    folder = tmp_path / "personas"
+    shutil.copytree(DATA / "personas", folder)
+    db = tmp_path / "project.db"
+    assert longtail("--db", db, "expand", folder).exit_code == 0
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+
+    shutil.copy(DATA / "broken" / broken, folder / broken)
+    for args in (
+        ["expand", folder],
+        ["run", folder, "--replay", FIXTURES, "-o", tmp_path / "k.xlsx"],
+        ["personas", "validate", folder],
+    ):
+        result = longtail("--db", db, *args)
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+        assert "Traceback" not in result.output
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "k.xlsx").exists()
+
+
+def test_broken_persona_never_creates_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    result = longtail("--db", db, "expand", DATA / "broken" / "out-of-range.yaml")
+    assert result.exit_code == 2
+    assert not db.exists()
+
+
+def test_personas_validate_and_list(tmp_path: Path) -> None:
+    validate = longtail("personas", "validate", DATA / "personas")
+    assert validate.output == "2 personas valid: gift-buyer, trail-runner\n"
+    listed = longtail("personas", "list", DATA / "personas").output.splitlines()
+    assert listed[0].split() == ["id", "name", "CLV", "currency", "geo", "CLV", "from"]
+    assert listed[1].startswith("trail-runner  Weekend trail runner")
+    assert "441.00  USD       US   140 order × 2.5/yr × 3 yr × 0.42 margin" in listed[1]
+    assert "55.00  USD       US   stated: 55" in listed[2]
+
+
+def test_missing_credentials_name_both_ways_and_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in [v for v in __import__("os").environ if v.startswith("GOOGLE_ADS_")]:
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0
+    result = longtail("--db", db, "volumes")
+    assert result.exit_code == 2
+    assert "google-ads.yaml" in result.output and "GOOGLE_ADS_DEVELOPER_TOKEN" in result.output
+    assert "--replay fixtures/keyword_planner" in result.output
+
+
+def test_database_from_environment_variable(tmp_path: Path) -> None:
+    db = tmp_path / "from-env.db"
+    result = longtail("expand", DATA / "personas", env={"LONGTAIL_DB": str(db)})
+    assert result.exit_code == 0
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM personas").fetchone() == (2,)
+
+
+def test_debug_variable_shows_the_traceback(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["--db", str(tmp_path / "p.db"), "expand", str(DATA / "broken" / "bad-yaml.yaml")]
+    quiet = runner.invoke(cli, args)
+    assert quiet.exit_code == 2 and not isinstance(quiet.exception, ValueError)
+    loud = runner.invoke(cli, args, env={"LONGTAIL_DEBUG": "1"})
+    assert type(loud.exception).__name__ == "PersonaError"
+
+
+def test_unsupported_export_extension_is_bad_input(
+    demo: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
+    db, _, _ = demo
+    result = longtail("--db", db, "export", "-o", tmp_path / "keywords.pdf")
+    assert result.exit_code == 2 and "'.pdf' is not supported" in result.output
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, f"{prefix}{name} "))
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), all_commands(cli), ids=lambda x: str(x))
+def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    result = longtail(*name.split(), "--help")
+    assert result.exit_code == 0
+    assert command.help, f"{name} has no help text"
+    if not isinstance(command, click.Group):
+        assert "Example" in result.output and f"longtail {name}" in result.output
+
+
+def test_version() -> None:
+    assert longtail("--version").output.startswith("longtail, version ")
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from longtail.cli import cli\n"
+        "try:\n"
+        "    cli(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ['spacy', 'pandas', 'google.ads', 'sqlite_utils', 'grpc', 'pydantic']\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == ""
