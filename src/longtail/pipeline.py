@@ -7,8 +7,7 @@ needs them, so the CLI stays quick to start.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,42 +70,60 @@ def expand_stage(store: Store, loaded: Sequence[tuple[Persona, ClvEstimate]]) ->
     return ExpandResult(personas, written, summary)
 
 
-@contextmanager
-def planner_session(replay: Path | None) -> Iterator[tuple[Any, str, str]]:
-    """A Keyword Planner client, the customer id to plan for, and the volumes' source label.
+class PlannerSession:
+    """Where volumes come from for one command: a live account, or recorded fixtures.
 
-    With `replay`, a replay server on loopback serves the recorded fixtures
-    for the lifetime of the session; otherwise the live account's credentials
-    are loaded.
+    `connect` builds the client the first time it is called. With fixtures,
+    the replay server starts in a child process as soon as the session opens
+    and is only waited for at `connect`, so it loads while personas expand.
     """
-    from longtail.planner.client import REPLAY_CUSTOMER_ID, live_client, replay_client
 
-    if replay is None:
-        client, customer_id = live_client()
-        yield client, customer_id, LIVE_SOURCE
-        return
-    from longtail.planner.replay import ReplayServer
+    def __init__(self, replay: Path | None) -> None:
+        self.replay = replay
+        self._server: Any = None
+        self._connection: tuple[Any, str, str] | None = None
 
-    with ReplayServer(replay) as server:
-        yield (
-            replay_client(server.endpoint),
-            REPLAY_CUSTOMER_ID,
-            f"{REPLAY_PREFIX} of {replay}: {server.label}",
-        )
+    def __enter__(self) -> PlannerSession:
+        if self.replay is None:
+            from longtail.planner.client import live_client
+
+            # Credentials are checked at once: a missing google-ads.yaml should
+            # be reported before minutes of work, not after.
+            client, customer_id = live_client()
+            self._connection = (client, customer_id, LIVE_SOURCE)
+        else:
+            from longtail.planner.replay import ReplayProcess
+
+            self._server = ReplayProcess(self.replay).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+    def connect(self) -> tuple[Any, str, str]:
+        """The client, the customer id to plan for, and the label of the volumes' source."""
+        if self._connection is None:
+            from longtail.planner.client import REPLAY_CUSTOMER_ID, replay_client
+
+            client = replay_client(self._server.endpoint)
+            source = f"{REPLAY_PREFIX} of {self.replay}: {self._server.label}"
+            self._connection = (client, REPLAY_CUSTOMER_ID, source)
+        return self._connection
 
 
 def volumes_stage(
-    store: Store, replay: Path | None, max_age: timedelta | None = None
+    store: Store, planner: PlannerSession, max_age: timedelta | None = None
 ) -> LookupStats:
     """Look up volumes for every stored candidate that has none fresh enough."""
     from longtail.planner.lookup import DEFAULT_MAX_AGE, lookup_volumes
 
     if store.candidate_count() == 0:
         raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
-    with planner_session(replay) as (client, customer_id, source):
-        return lookup_volumes(
-            store, client, customer_id, source=source, max_age=max_age or DEFAULT_MAX_AGE
-        )
+    client, customer_id, source = planner.connect()
+    return lookup_volumes(
+        store, client, customer_id, source=source, max_age=max_age or DEFAULT_MAX_AGE
+    )
 
 
 def score_stage(store: Store) -> pd.DataFrame:
@@ -164,8 +181,9 @@ def run_all(
         )
         status = "failed"
         try:
-            on_stage(expand_stage(store, loaded))
-            on_stage(volumes_stage(store, replay, max_age))
+            with PlannerSession(replay) as planner:
+                on_stage(expand_stage(store, loaded))
+                on_stage(volumes_stage(store, planner, max_age))
             on_stage(score_stage(store))
             on_stage(export_stage(store, output))
             status = "finished"

@@ -6,8 +6,10 @@ imports what it needs when it runs, so `longtail --help` starts fast.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import sys
 from typing import Any
 
 import click
@@ -91,8 +93,26 @@ def cli(ctx: click.Context, db_path: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="longtail")
+    """Console-script entry point.
+
+    Once the command is done and its output flushed, the process ends without
+    the interpreter's teardown: freeing spaCy's and the Google Ads library's
+    tens of thousands of objects one by one takes a third of a second and
+    does nothing a finished command needs. Exit handlers still run.
+    """
+    try:
+        cli(prog_name="longtail")
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if isinstance(exit_.code, str):
+            click.echo(exit_.code, err=True)
+    if os.environ.get(DEBUG_VARIABLE) == "1":
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _register() -> None:

@@ -73,9 +73,11 @@ def volumes(ctx: click.Context, replay: Path | None, max_age: int) -> None:
     \b
         longtail volumes --replay fixtures/keyword_planner
     """
-    from longtail.pipeline import volumes_stage
+    from longtail.pipeline import PlannerSession, volumes_stage
 
-    stats = volumes_stage(open_db(ctx), replay, timedelta(days=max_age))
+    store = open_db(ctx)
+    with PlannerSession(replay) as planner:
+        stats = volumes_stage(store, planner, timedelta(days=max_age))
     click.echo(_volumes_report(stats))
 
 

@@ -75,6 +75,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -856,3 +858,117 @@ def _self_signed_certificate() -> tuple[bytes, bytes]:
         serialization.NoEncryption(),
     )
     return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+# --- the server in a child process -----------------------------------------------
+
+# How long a child replay server may take to load its fixtures and listen.
+CHILD_START_TIMEOUT_SECONDS = 60
+
+
+class ReplayProcess:
+    """A ReplayServer in a child process, for `--replay`.
+
+    The child loads the fixtures and the Google Ads message classes on the
+    machine's other core while this process loads spaCy and expands the
+    personas, and the gRPC server's threads never compete with the client's
+    for this interpreter's lock. The certificate is made here, before the
+    child starts, so both processes trust the same one (the child finds it
+    through the inherited GRPC_DEFAULT_SSL_ROOTS_FILE_PATH).
+    """
+
+    def __init__(self, fixtures_dir: Path) -> None:
+        self.fixtures_dir = Path(fixtures_dir)
+        if not self.fixtures_dir.is_dir():
+            # Said here rather than by the child, so the message names the option.
+            raise FixtureError(
+                f"{self.fixtures_dir}: no such fixtures directory; give --replay the folder "
+                "that holds manifest.json, e.g. --replay fixtures/keyword_planner"
+            )
+        self._child: subprocess.Popen[str] | None = None
+        self._ready: dict[str, str] | None = None
+
+    def start(self) -> ReplayProcess:
+        """Start the child; returns at once, while it loads."""
+        _process_certificate()
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "longtail.planner.replay", str(self.fixtures_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def _wait_ready(self) -> dict[str, str]:
+        if self._ready is None:
+            assert self._child is not None and self._child.stdout is not None, "not started"
+            line = self._child.stdout.readline()
+            try:
+                answer = json.loads(line) if line else {}
+            except json.JSONDecodeError:
+                answer = {}
+            if "error" in answer:
+                raise FixtureError(answer["error"])
+            if "endpoint" not in answer:
+                self.stop()
+                detail = self._child.stderr.read() if self._child.stderr else ""
+                raise OperationError(
+                    "The replay server did not start. Run with LONGTAIL_DEBUG=1 to see why."
+                    + (f"\n{detail.strip()}" if os.environ.get("LONGTAIL_DEBUG") == "1" else "")
+                )
+            self._ready = answer
+        return self._ready
+
+    @property
+    def endpoint(self) -> str:
+        """ "localhost:PORT", once the child listens (waits for it)."""
+        return self._wait_ready()["endpoint"]
+
+    @property
+    def label(self) -> str:
+        """The fixtures' label from their manifest (waits for the child)."""
+        return self._wait_ready()["label"]
+
+    def stop(self) -> None:
+        """End the child.
+
+        SIGTERM rather than a polite shutdown: the child only reads fixtures,
+        so it has nothing to save, and its interpreter teardown would cost a
+        sixth of a second for nothing.
+        """
+        child, self._child = self._child, None
+        if child is None:
+            return
+        child.terminate()
+        child.wait()
+        for stream in (child.stdin, child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> ReplayProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _serve_for_parent(fixtures_dir: str) -> None:
+    """The child's side: serve until the parent ends us or closes our stdin."""
+    try:
+        server = ReplayServer(Path(fixtures_dir)).start()
+    except (FixtureError, OperationError) as error:
+        print(json.dumps({"error": str(error)}), flush=True)
+        return
+    print(json.dumps({"endpoint": server.endpoint, "label": server.label}), flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+if __name__ == "__main__":
+    _serve_for_parent(sys.argv[1])

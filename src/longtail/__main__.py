@@ -1,0 +1,5 @@
+"""`python -m longtail`: the same as the `longtail` command."""
+
+from longtail.cli import main
+
+main()
