@@ -108,7 +108,7 @@ def test_collects_problems_from_every_file_before_failing() -> None:
         load_personas([VALID, BROKEN / "unknown-field.yaml", BROKEN / "out-of-range.yaml"])
     files = {problem.file for problem in caught.value.problems}
     assert files == {str(BROKEN / "unknown-field.yaml"), str(BROKEN / "out-of-range.yaml")}
-    assert caught.value.summary.startswith("3 problems in 2 of 4 persona file(s)")
+    assert caught.value.summary.startswith("3 problems in 2 of 4 persona files; ")
 
 
 def test_top_level_list_is_not_a_persona() -> None:

@@ -51,7 +51,9 @@ class ProblemsError(InputError):
     def __init__(self, problems: Sequence[Problem], summary: str) -> None:
         self.problems = list(problems)
         self.summary = summary
-        super().__init__("\n".join([*map(str, self.problems), summary]))
+        # The count first, then one problem a line: each line starts with
+        # file:line, which editors and terminals turn into a link.
+        super().__init__("\n".join([summary, *(f"  {problem}" for problem in self.problems)]))
 
 
 class PersonaError(ProblemsError):

@@ -203,11 +203,15 @@ def load_personas(paths: Sequence[Path]) -> list[Persona]:
 
 def _summary(problems: Sequence[Problem], file_count: int) -> str:
     bad_files = len({p.file for p in problems})
-    noun = "problem" if len(problems) == 1 else "problems"
+    total = max(file_count, bad_files)
     return (
-        f"{len(problems)} {noun} in {bad_files} of {max(file_count, bad_files)} persona file(s); "
-        "fix them and run `longtail personas validate` again"
+        f"{_plural(len(problems), 'problem')} in {bad_files} of {_plural(total, 'persona file')}; "
+        "fix them and run `longtail personas validate` again:"
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _load_file(file: Path) -> tuple[Persona | None, list[Problem]]:
