@@ -344,3 +344,24 @@ def test_help_imports_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == ""
+
+
+def test_replay_of_a_missing_folder_names_the_option(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0
+    result = longtail("--db", db, "volumes", "--replay", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nowhere'}: no such fixtures directory" in result.output
+    assert "--replay fixtures/keyword_planner" in result.output
+
+
+def test_replay_of_broken_fixtures_names_the_file(tmp_path: Path) -> None:
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, fixtures)
+    (fixtures / "manifest.json").write_text('{"label": "x", "api_version": ')
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0
+    result = longtail("--db", db, "volumes", "--replay", fixtures)
+    assert result.exit_code == 2, result.output
+    assert str(fixtures / "manifest.json") in result.output
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM keyword_metrics").fetchone() == (0,)

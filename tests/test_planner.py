@@ -14,7 +14,12 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from longtail.errors import CredentialsError, FixtureError, InputError, PlannerError
-from longtail.planner.client import REPLAY_CUSTOMER_ID, live_client, replay_client
+from longtail.planner.client import (
+    CREDENTIAL_VARIABLES,
+    REPLAY_CUSTOMER_ID,
+    live_client,
+    replay_client,
+)
 from longtail.planner.metrics import KeywordMetrics, fetch_historical_metrics
 from longtail.planner.replay import (
     HISTORICAL_METRICS,
@@ -243,13 +248,8 @@ def test_live_client_without_any_credentials_names_both_ways_and_replay(
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     for name in (
+        *CREDENTIAL_VARIABLES,
         "GOOGLE_ADS_CONFIGURATION_FILE_PATH",
-        "GOOGLE_ADS_DEVELOPER_TOKEN",
-        "GOOGLE_ADS_CLIENT_ID",
-        "GOOGLE_ADS_CLIENT_SECRET",
-        "GOOGLE_ADS_REFRESH_TOKEN",
-        "GOOGLE_ADS_JSON_KEY_FILE_PATH",
-        "GOOGLE_ADS_USE_APPLICATION_DEFAULT_CREDENTIALS",
         "LONGTAIL_CUSTOMER_ID",
     ):
         monkeypatch.delenv(name, raising=False)

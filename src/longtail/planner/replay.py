@@ -86,7 +86,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import Any, Required, TypedDict
+from typing import Any, Required, Self, TypedDict
 
 import grpc
 
@@ -258,7 +258,28 @@ class _Served:
     idea_pages: list[tuple[str, Any]] = field(default_factory=list)
 
 
-class ReplayServer:
+class _Running:
+    """`with` starts a server and stops it, whatever happens inside."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ReplayServer(_Running):
     """gRPC server on 127.0.0.1 serving KeywordPlanIdeaService from recorded JSON fixtures.
 
     It speaks TLS with this process's self-signed certificate. `endpoint` is
@@ -284,7 +305,7 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._server: Any = None
 
-    def start(self) -> ReplayServer:
+    def start(self) -> Self:
         """Listen on an OS-chosen port of 127.0.0.1; `endpoint` names it."""
         if self._server is not None:
             return self
@@ -313,17 +334,6 @@ class ReplayServer:
         if self._server is not None:
             self._server.stop(grace=None).wait()
             self._server = None
-
-    def __enter__(self) -> ReplayServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _method_handlers(self, version: str) -> dict[str, Any]:
         handlers = {}
@@ -866,7 +876,7 @@ def _self_signed_certificate() -> tuple[bytes, bytes]:
 CHILD_START_TIMEOUT_SECONDS = 60
 
 
-class ReplayProcess:
+class ReplayProcess(_Running):
     """A ReplayServer in a child process, for `--replay`.
 
     The child loads the fixtures and the Google Ads message classes on the
@@ -888,7 +898,7 @@ class ReplayProcess:
         self._child: subprocess.Popen[str] | None = None
         self._ready: dict[str, str] | None = None
 
-    def start(self) -> ReplayProcess:
+    def start(self) -> Self:
         """Start the child; returns at once, while it loads."""
         _process_certificate()
         self._child = subprocess.Popen(
@@ -945,17 +955,6 @@ class ReplayProcess:
         for stream in (child.stdin, child.stdout, child.stderr):
             if stream is not None:
                 stream.close()
-
-    def __enter__(self) -> ReplayProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _serve_for_parent(fixtures_dir: str) -> None:
