@@ -250,8 +250,21 @@ class Store:
         A persona whose text changed loses the candidates it no longer yields;
         candidates from other sources are kept. One transaction.
         """
-        created_at = now()
         ids = list(persona_ids)
+        with self.db.atomic():
+            self.conn.executemany(
+                f"DELETE FROM {CANDIDATES} WHERE persona_id = ? AND source = ?",
+                [(persona_id, source) for persona_id in ids],
+            )
+            return self.add_candidates(candidates, source)
+
+    def add_candidates(self, candidates: Iterable[Candidate], source: str) -> int:
+        """Upsert candidates from `source` beside the ones stored; returns rows written.
+
+        A (persona, keyword) already stored takes the new provenance: one row
+        per pair, whichever source named it last.
+        """
+        created_at = now()
         rows = (
             (
                 c.persona_id,
@@ -265,10 +278,6 @@ class Store:
             for c in candidates
         )
         with self.db.atomic():
-            self.conn.executemany(
-                f"DELETE FROM {CANDIDATES} WHERE persona_id = ? AND source = ?",
-                [(persona_id, source) for persona_id in ids],
-            )
             cursor = self.conn.executemany(
                 f"""INSERT INTO {CANDIDATES} (persona_id, keyword, source, source_field,
                     source_phrase, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -279,6 +288,17 @@ class Store:
                 rows,
             )
         return cursor.rowcount
+
+    def persona_ids(self) -> set[str]:
+        """The ids of the stored personas."""
+        return {row[0] for row in self.conn.execute(f"SELECT id FROM {PERSONAS}")}
+
+    def persona_market(self, persona_id: str) -> Market | None:
+        """The market a stored persona searches in, or None when no such persona is stored."""
+        row = self.conn.execute(
+            f"SELECT geo, language, network FROM {PERSONAS} WHERE id = ?", (persona_id,)
+        ).fetchone()
+        return None if row is None else Market(*row)
 
     def candidate_count(self) -> int:
         """How many (persona, keyword) candidates are stored."""
