@@ -18,19 +18,24 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from longtail.expand import expand_personas
 from longtail.personas import load_personas
+from longtail.planner.ideas import KEYWORD_IDEAS
 from longtail.planner.replay import (
     HISTORICAL_METRICS,
     SampleResult,
     historical_metrics_request,
     historical_metrics_response,
+    keyword_ideas_request,
+    keyword_ideas_response,
     write_fixture,
     write_manifest,
 )
 from longtail.store import Market
+from longtail.text import normalise_keyword
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "keyword_planner"
@@ -93,6 +98,20 @@ MONTHS = [(2025, month) for month in range(11, 13)] + [(2026, month) for month i
 
 # Share of keywords the sample gives no data, as Google does for rare phrases.
 NO_DATA_SHARE = 0.12
+
+# How the sample's keyword ideas widen a seed. The brands are the fictional
+# shop's own and two invented competitors, so concept annotations have
+# something to tell apart.
+IDEA_PATTERNS = (
+    ("best {seed}", ()),
+    ("{seed} sale", ()),
+    ("cheap {seed}", ()),
+    ("{seed} reviews", ()),
+    ("{seed} near me", ()),
+    ("ridgeline {seed}", (("Ridgeline", "BRAND"),)),
+    ("trailforge {seed}", (("Trailforge", "OTHER_BRANDS"),)),
+    ("peakwell {seed}", (("Peakwell", "OTHER_BRANDS"),)),
+)
 
 
 def rng_for(keyword: str) -> random.Random:
@@ -158,8 +177,9 @@ def main() -> None:
     (FIXTURES / "README.md").write_text(
         "# Sample Keyword Planner fixtures\n\n"
         "SAMPLE DATA, not real search volumes. " + NOTE + "\n\n"
-        "Each JSON file is one recorded GenerateKeywordHistoricalMetrics exchange in the\n"
-        "proto3 JSON form of the Google Ads API (see src/longtail/planner/replay.py).\n"
+        "Each JSON file is one recorded exchange, a GenerateKeywordHistoricalMetrics call or\n"
+        "one page of GenerateKeywordIdeas, in the proto3 JSON form of the Google Ads API\n"
+        "(see src/longtail/planner/replay.py).\n"
         "`longtail --replay fixtures/keyword_planner` serves them from a loopback server.\n"
     )
 
@@ -191,6 +211,27 @@ def main() -> None:
             f"{name}: {len(asked)} keywords asked, {len(results)} results, "
             f"{len(asked) - len(results) - len(merged & keyword_set)} without data"
         )
+
+    # Keyword ideas, one exchange per persona: its products as seeds, the way
+    # `longtail ideas` sends them (at most 20 a request; these have fewer).
+    for persona in personas:
+        market = markets[persona.id]
+        seeds = list(dict.fromkeys(normalise_keyword(p) for p in persona.products))
+        ideas: list[SampleResult] = []
+        concepts: dict[str, Sequence[tuple[str, str]]] = {}
+        for seed in seeds:
+            head = seed.split()[-1].capitalize()
+            for pattern, brand in IDEA_PATTERNS:
+                text = pattern.format(seed=seed)
+                ideas.append(sample_result(text, []))
+                concepts[text] = (*brand, (head, "NON_BRAND"))
+        request = keyword_ideas_request(
+            seeds, geo=market.geo_codes, language=market.language, network=market.network
+        )
+        response = keyword_ideas_response(ideas, concepts=concepts)
+        name = f"keyword_ideas_{persona.id}.json"
+        write_fixture(FIXTURES / name, KEYWORD_IDEAS, request, response)
+        print(f"{name}: {len(seeds)} seeds, {len(ideas)} ideas")
 
 
 if __name__ == "__main__":

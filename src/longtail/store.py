@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,10 +32,11 @@ if TYPE_CHECKING:
     from longtail.clv import ClvEstimate
     from longtail.expand import Candidate
     from longtail.personas import Persona
+    from longtail.planner.ideas import KeywordIdea
     from longtail.planner.metrics import KeywordMetrics
 
 DEFAULT_DB = "longtail.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 PERSONAS = "personas"
 CANDIDATES = "candidates"
@@ -43,9 +44,18 @@ KEYWORD_METRICS = "keyword_metrics"
 SCORES = "scores"
 RUNS = "runs"
 
-# Where a candidate came from: the spaCy expansion now; Keyword Planner ideas
-# and Trends queries in later stages keep their own rows beside these.
+# (table, column, type) added after schema 1, in the order they came.
+ADDED_COLUMNS: list[tuple[str, str, type]] = [
+    # Keyword Planner concept annotations of ideas: JSON [[name, group type]],
+    # and BRAND / OTHER_BRANDS / NON_BRAND, so brand terms can be set apart.
+    ("keyword_metrics", "concepts", str),
+    ("keyword_metrics", "brand", str),
+]
+
+# Where a candidate came from: the spaCy expansion, Keyword Planner ideas;
+# imports and Trends queries keep their own rows beside these.
 EXPANSION_SOURCE = "expand"
+IDEA_SOURCE = "planner-idea"
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,11 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
+            # Columns later versions added: a database made by an older
+            # longtail gains them, keeping its rows.
+            for table, column, kind in ADDED_COLUMNS:
+                if column not in self.db.table(table).columns_dict:
+                    self.db.table(table).add_column(column, kind)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # ------------------------------------------------------------ personas
@@ -353,9 +368,20 @@ class Store:
         )
         return {row[0] for row in rows}
 
-    def save_metrics(self, market: Market, metrics: Iterable[KeywordMetrics], source: str) -> int:
-        """Upsert one batch of Keyword Planner results for `market`; returns rows written."""
+    def save_metrics(
+        self,
+        market: Market,
+        metrics: Iterable[KeywordMetrics],
+        source: str,
+        concepts: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    ) -> int:
+        """Upsert one batch of Keyword Planner results for `market`; returns rows written.
+
+        `concepts` maps a keyword to its concept annotations (name, group type),
+        from keyword ideas; a later lookup without annotations keeps them.
+        """
         fetched_at = now()
+        concepts = concepts or {}
         rows = [
             (
                 m.keyword,
@@ -371,6 +397,8 @@ class Store:
                 m.close_variant_of,
                 source,
                 fetched_at,
+                json.dumps(concepts[m.keyword]) if m.keyword in concepts else None,
+                _brand(concepts.get(m.keyword, ())),
             )
             for m in metrics
         ]
@@ -379,7 +407,8 @@ class Store:
                 f"""INSERT INTO {KEYWORD_METRICS} (keyword, geo, language, network,
                     avg_monthly_searches, monthly_searches, competition, competition_index,
                     low_top_of_page_bid, high_top_of_page_bid, close_variant_of, source,
-                    fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    fetched_at, concepts, brand)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (keyword, geo, language, network) DO UPDATE SET
                     avg_monthly_searches = excluded.avg_monthly_searches,
                     monthly_searches = excluded.monthly_searches,
@@ -388,10 +417,39 @@ class Store:
                     low_top_of_page_bid = excluded.low_top_of_page_bid,
                     high_top_of_page_bid = excluded.high_top_of_page_bid,
                     close_variant_of = excluded.close_variant_of,
-                    source = excluded.source, fetched_at = excluded.fetched_at""",
+                    source = excluded.source, fetched_at = excluded.fetched_at,
+                    concepts = coalesce(excluded.concepts, concepts),
+                    brand = coalesce(excluded.brand, brand)""",
                 rows,
             )
         return len(rows)
+
+    def save_ideas(
+        self, persona_id: str, market: Market, ideas: Sequence[KeywordIdea], source: str
+    ) -> int:
+        """Store one page of Keyword Planner ideas: candidates of the persona, and their metrics.
+
+        The candidates keep the seed each idea is credited to; the metrics are
+        stored under the lookup's `source`, so the volume lookup that follows
+        finds them fresh and does not ask again.
+        """
+        from longtail.expand import Candidate  # a dataclass; spaCy loads only in expand()
+
+        candidates = [
+            Candidate(idea.keyword, persona_id, "seed", idea.seed, IDEA_SOURCE) for idea in ideas
+        ]
+        concepts = {idea.keyword: idea.concepts for idea in ideas if idea.concepts}
+        with self.db.atomic():
+            self.add_candidates(candidates, IDEA_SOURCE)
+            self.save_metrics(market, [idea.metrics for idea in ideas], source, concepts)
+        return len(candidates)
+
+    def seeds(self) -> dict[str, list[str]]:
+        """Each stored persona's seeds for Keyword Planner ideas: its products, as written."""
+        return {
+            row["id"]: json.loads(row["definition"])["products"]
+            for row in self.db.query(f"SELECT id, definition FROM {PERSONAS} ORDER BY id")
+        }
 
     def volume_sources(self) -> list[dict[str, Any]]:
         """Where the stored volumes of current candidates came from, and when."""
@@ -502,6 +560,12 @@ _SCORED_DTYPES: dict[str, Any] = {
     "high_top_of_page_bid": "float64",
     "close_variant_of": "string",
 }
+
+
+def _brand(concepts: Sequence[tuple[str, str]]) -> str | None:
+    """The strongest brand signal among concept group types, or None without annotations."""
+    kinds = {kind for _, kind in concepts}
+    return next((k for k in ("BRAND", "OTHER_BRANDS", "NON_BRAND") if k in kinds), None)
 
 
 def open_store(path: str | Path) -> Store:

@@ -310,11 +310,13 @@ def metrics_for_results(asked: Sequence[str], results: Iterable[Any]) -> list[Ke
             mapped.append(KeywordMetrics.no_data(keyword))
             continue
         merged_into = None if match_key(result.text) == normalised else result.text
-        mapped.append(_keyword_metrics(keyword, result.keyword_metrics, merged_into))
+        mapped.append(keyword_metrics_from(keyword, result.keyword_metrics, merged_into))
     return mapped
 
 
-def _keyword_metrics(keyword: str, metrics: Any, close_variant_of: str | None) -> KeywordMetrics:
+def keyword_metrics_from(
+    keyword: str, metrics: Any, close_variant_of: str | None
+) -> KeywordMetrics:
     """KeywordMetrics from a KeywordPlanHistoricalMetrics message (proto-plus)."""
     monthly = []
     for volume in metrics.monthly_search_volumes:

@@ -447,19 +447,86 @@ def historical_metrics_response(
             "text": result["text"],
             "close_variants": list(result.get("close_variants", ())),
         }
-        if any(key in result for key in _METRIC_KEYS):
-            metrics: dict[str, Any] = {
-                "monthly_search_volumes": [
-                    {"year": year, "month": MONTH_NAMES[month - 1], "monthly_searches": searches}
-                    for year, month, searches in result.get("monthly_searches", ())
-                ]
-            }
-            for key in _METRIC_KEYS:
-                if key != "monthly_searches" and key in result:
-                    metrics[key] = result[key]  # type: ignore[literal-required]
+        metrics = _metrics_message(result)
+        if metrics is not None:
             message["keyword_metrics"] = metrics
         messages.append(message)
     return response_class(results=messages)
+
+
+def keyword_ideas_request(
+    seeds: Sequence[str],
+    *,
+    geo: Sequence[str] = ("US",),
+    language: str = "en",
+    network: str = "google-search",
+    page_token: str = "",
+    customer_id: str = REPLAY_CUSTOMER_ID,
+    api_version: str | None = None,
+) -> Any:
+    """A GenerateKeywordIdeasRequest as `longtail.planner.ideas.fetch_keyword_ideas` sends it."""
+    request_class, _ = message_classes(KEYWORD_IDEAS, api_version)
+    return request_class(
+        customer_id=normalise_customer_id(customer_id),
+        keyword_seed={"keywords": list(seeds)},
+        geo_target_constants=geo_target_constants(geo),
+        language=language_constant(language),
+        keyword_plan_network=keyword_plan_network(network),
+        include_adult_keywords=False,
+        page_token=page_token,
+    )
+
+
+def keyword_ideas_response(
+    results: Sequence[SampleResult],
+    *,
+    next_page_token: str = "",
+    concepts: dict[str, Sequence[tuple[str, str]]] | None = None,
+    api_version: str | None = None,
+) -> Any:
+    """One GenerateKeywordIdeaResponse page built from plain values (as for historical metrics).
+
+    `concepts` maps an idea's text to its (concept name, concept group type)
+    annotations, e.g. [("Ridgeline", "BRAND")].
+    """
+    _, response_class = message_classes(KEYWORD_IDEAS, api_version)
+    messages = []
+    for result in results:
+        message: dict[str, Any] = {
+            "text": result["text"],
+            "close_variants": list(result.get("close_variants", ())),
+        }
+        metrics = _metrics_message(result)
+        if metrics is not None:
+            message["keyword_idea_metrics"] = metrics
+        annotated = (concepts or {}).get(result["text"])
+        if annotated:
+            message["keyword_annotations"] = {
+                "concepts": [
+                    {"name": name, "concept_group": {"name": name, "type_": kind}}
+                    for name, kind in annotated
+                ]
+            }
+        messages.append(message)
+    return response_class(
+        results=messages, next_page_token=next_page_token, total_size=len(messages)
+    )
+
+
+def _metrics_message(result: SampleResult) -> dict[str, Any] | None:
+    """KeywordPlanHistoricalMetrics as a dict, or None for a result without data."""
+    if not any(key in result for key in _METRIC_KEYS):
+        return None
+    metrics: dict[str, Any] = {
+        "monthly_search_volumes": [
+            {"year": year, "month": MONTH_NAMES[month - 1], "monthly_searches": searches}
+            for year, month, searches in result.get("monthly_searches", ())
+        ]
+    }
+    for key in _METRIC_KEYS:
+        if key != "monthly_searches" and key in result:
+            metrics[key] = result[key]  # type: ignore[literal-required]
+    return metrics
 
 
 def write_manifest(
@@ -642,10 +709,18 @@ def _historical_metrics_answer(version: str, served: _Served, request: Any) -> A
     return response_class(results=results)
 
 
+# Request fields that do not change which ideas Google returns: the customer
+# id (fixtures scrub it), the annotations asked for (a recording with them
+# serves a request without them), and the page size (a recording made with
+# a smaller page still answers page by page).
+_IDEAS_KEY_IGNORES = ("customerId", "keywordAnnotation", "pageSize")
+
+
 def _ideas_key(request_class: Any, request: Any) -> str:
-    """The request in canonical JSON, customer id left out (fixtures scrub it)."""
+    """The request in canonical JSON, without the fields that do not pick the ideas."""
     data = json.loads(_to_json(request_class, request))
-    data.pop("customerId", None)
+    for name in _IDEAS_KEY_IGNORES:
+        data.pop(name, None)
     return json.dumps(data, sort_keys=True)
 
 
