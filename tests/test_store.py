@@ -148,3 +148,70 @@ def test_runs_record_start_and_end(store: Store) -> None:
     store.finish_run(run_id, "finished", {"output": "k.xlsx"})
     row = store.conn.execute("SELECT command, status, finished_at FROM runs").fetchone()
     assert row[:2] == ("run", "finished") and row[2] is not None
+
+
+def test_a_schema_1_database_gains_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE keyword_metrics (keyword TEXT, geo TEXT, language TEXT, network TEXT, "
+        "avg_monthly_searches INTEGER, monthly_searches TEXT, competition TEXT, "
+        "competition_index INTEGER, low_top_of_page_bid FLOAT, high_top_of_page_bid FLOAT, "
+        "close_variant_of TEXT, source TEXT NOT NULL, fetched_at TEXT NOT NULL, "
+        "PRIMARY KEY (keyword, geo, language, network))"
+    )
+    conn.execute(
+        "INSERT INTO keyword_metrics (keyword, geo, language, network, avg_monthly_searches, "
+        "source, fetched_at) VALUES ('tent', 'US', 'en', 'google-search', 90, 'replay', 'now')"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    row = store.conn.execute(
+        "SELECT keyword, avg_monthly_searches, concepts, brand FROM keyword_metrics"
+    ).fetchone()
+    assert row == ("tent", 90, None, None)
+    assert store.conn.execute("PRAGMA user_version").fetchone() == (2,)
+
+
+def test_ideas_are_candidates_with_their_seed_and_keep_concepts(store: Store) -> None:
+    from longtail.planner.ideas import KeywordIdea
+
+    ideas = [
+        KeywordIdea(
+            "ridgeline hydration vest",
+            "hydration vest",
+            metrics("ridgeline hydration vest", 40),
+            (("Ridgeline", "BRAND"),),
+        ),
+        KeywordIdea(
+            "best hydration vest",
+            "hydration vest",
+            metrics("best hydration vest", 900),
+            (("Vest", "NON_BRAND"),),
+        ),
+    ]
+    store.save_ideas("trail-runner", US, ideas, source="replay")
+    rows = sorted(
+        store.conn.execute(
+            "SELECT keyword, source, source_field, source_phrase, pattern FROM candidates"
+        )
+    )
+    assert rows == [
+        ("best hydration vest", "planner-idea", "seed", "hydration vest", "planner-idea"),
+        ("ridgeline hydration vest", "planner-idea", "seed", "hydration vest", "planner-idea"),
+    ]
+    brands = dict(store.conn.execute("SELECT keyword, brand FROM keyword_metrics"))
+    assert brands == {"ridgeline hydration vest": "BRAND", "best hydration vest": "NON_BRAND"}
+    # A later lookup without annotations keeps them.
+    store.save_metrics(US, [metrics("ridgeline hydration vest", 50)], source="replay")
+    assert store.conn.execute(
+        "SELECT avg_monthly_searches, brand, concepts FROM keyword_metrics "
+        "WHERE keyword = 'ridgeline hydration vest'"
+    ).fetchone() == (50, "BRAND", '[["Ridgeline", "BRAND"]]')
+    assert store.seeds()["trail-runner"] == [
+        "trail running shoes",
+        "hydration vest",
+        "waterproof jacket",
+    ]
