@@ -2,7 +2,8 @@
 
 Planner fixtures (prefix `planner_`): a fixtures directory of SAMPLE Keyword
 Planner data in the exact wire format (not real figures), a replay server
-for the whole session, and a factory for servers with injected faults.
+for the whole session, a factory for servers with injected faults, a fake
+clock, and a factory for PlanningServices that pace and retry on that clock.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from longtail.planner.client import replay_client
+from longtail.planner.client import REPLAY_CUSTOMER_ID, replay_client
 from longtail.planner.replay import (
     HISTORICAL_METRICS,
     Fault,
@@ -24,6 +25,7 @@ from longtail.planner.replay import (
     write_fixture,
     write_manifest,
 )
+from longtail.planner.service import Pacer, PlanningService
 
 # Sample data, invented for tests: shaped like Keyword Planner results, not
 # taken from it. Months are listed newest first on purpose; the lookup must
@@ -105,3 +107,55 @@ def planner_start_replay(
     yield start
     for server in servers:
         server.stop()
+
+
+class FakeClock:
+    """Time that passes only when something sleeps on it; every sleep is kept in `sleeps`."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def planner_clock() -> FakeClock:
+    """A fresh FakeClock for one test."""
+    return FakeClock()
+
+
+@pytest.fixture
+def planner_service(
+    planner_clock: FakeClock, planner_client: Any
+) -> Iterator[Callable[..., PlanningService]]:
+    """Make PlanningServices that pace (rate 1) and retry on `planner_clock`, never really sleeping.
+
+    `make(client=None, customer_id=REPLAY_CUSTOMER_ID, rate=1.0, **options)`
+    uses the session's client unless given another; `options` go to
+    PlanningService (retry, recorder, random, pacer, sleep). Closed after the test.
+    """
+    services: list[PlanningService] = []
+
+    def make(
+        client: Any = None,
+        customer_id: str = REPLAY_CUSTOMER_ID,
+        rate: float = 1.0,
+        **options: Any,
+    ) -> PlanningService:
+        options.setdefault("pacer", Pacer(rate, clock=planner_clock, sleep=planner_clock.sleep))
+        options.setdefault("sleep", planner_clock.sleep)
+        service = PlanningService(
+            planner_client if client is None else client, customer_id, **options
+        )
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.close()

@@ -365,3 +365,112 @@ def test_replay_of_broken_fixtures_names_the_file(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert str(fixtures / "manifest.json") in result.output
     assert sqlite3.connect(db).execute("SELECT count(*) FROM keyword_metrics").fetchone() == (0,)
+
+
+def keywords_per_market(db: Path) -> int:
+    """Keywords a lookup asks for: each distinct keyword once per market that searches it."""
+    return int(
+        sqlite3.connect(db)
+        .execute(
+            "SELECT count(*) FROM (SELECT DISTINCT p.geo, p.language, p.network, c.keyword "
+            "FROM candidates c JOIN personas p ON p.id = c.persona_id)"
+        )
+        .fetchone()[0]
+    )
+
+
+def test_volumes_dry_run_says_what_it_would_send_and_sends_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "personas"
+    shutil.copytree(DATA / "personas", folder)
+    # A second market: one request each, so pacing has one gap to wait.
+    (folder / "trail-runner.yaml").write_text(
+        (DATA / "personas" / "trail-runner.yaml")
+        .read_text()
+        .replace("market: {geo: US, language: en, currency: USD}", "market: {geo: GB}"),
+    )
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", folder).exit_code == 0
+    keywords = keywords_per_market(db)
+
+    result = longtail("--db", db, "volumes", "--dry-run", "--replay", FIXTURES)
+
+    assert (result.exit_code, result.output) == (
+        0,
+        f"Would send 2 requests for {keywords:,} keywords (0 served from cache) in 2 markets; "
+        "pacing at 1 request/s takes at least 1 s. Nothing was sent.\n",
+    )
+    slower = longtail("--db", db, "volumes", "--dry-run", "--replay", FIXTURES, "--rate", "0.25")
+    assert "pacing at 0.25 requests/s takes at least 4 s." in slower.output
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM keyword_metrics").fetchone() == (0,)
+
+
+def test_volumes_dry_run_counts_only_the_cache_of_its_own_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No credentials anywhere: a live dry run must not need them.
+    for variable in [v for v in __import__("os").environ if v.startswith("GOOGLE_ADS_")]:
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0
+    keywords = keywords_per_market(db)
+    assert longtail("--db", db, "volumes", "--replay", FIXTURES).exit_code == 0
+
+    replayed = longtail("--db", db, "volumes", "--dry-run", "--replay", FIXTURES)
+    live = longtail("--db", db, "volumes", "--dry-run")
+
+    assert (replayed.exit_code, replayed.output) == (
+        0,
+        f"Would send no requests: all {keywords:,} keywords are served from cache. "
+        "Nothing was sent.\n",
+    )
+    # Sample data from a replay never stands in for a live lookup.
+    assert (live.exit_code, live.output) == (
+        0,
+        f"Would send 1 request for {keywords:,} keywords (0 served from cache) in 1 market; "
+        "one request needs no pacing. Nothing was sent.\n",
+    )
+
+
+def test_volumes_dry_run_of_broken_fixtures_names_the_file(tmp_path: Path) -> None:
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "manifest.json").write_text('{"api_version": "v26"}')
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0
+
+    result = longtail("--db", db, "volumes", "--dry-run", "--replay", fixtures)
+
+    assert result.exit_code == 2, result.output
+    assert f"{fixtures / 'manifest.json'}: label:" in result.output
+
+
+def test_rate_must_be_more_than_zero_and_is_taken_by_volumes_and_run(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0
+    for command in (["volumes"], ["run", DATA / "personas", "-o", tmp_path / "k.csv"]):
+        refused = longtail("--db", db, *command, "--replay", FIXTURES, "--rate", "0")
+        assert refused.exit_code == 2
+        assert "--rate" in refused.output
+    ran = longtail(
+        "--db",
+        db,
+        "run",
+        DATA / "personas",
+        "--replay",
+        FIXTURES,
+        "--rate",
+        "4",
+        "-o",
+        tmp_path / "k.csv",
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "Volumes: 1 request" in ran.output
+
+
+def test_the_rate_option_defaults_to_googles_planning_limit() -> None:
+    from longtail.planner.service import DEFAULT_RATE
+
+    for name in ("volumes", "run"):
+        [rate] = [p for p in cli.commands[name].params if p.name == "rate"]
+        assert rate.default == DEFAULT_RATE

@@ -34,22 +34,23 @@ from longtail.planner.replay import (
     write_fixture,
     write_manifest,
 )
+from longtail.planner.service import PlanningService, RetryPolicy
 
 StartReplay = Callable[..., ReplayServer]
+MakeService = Callable[..., PlanningService]
 
 
-def lookup(client: Any, keywords: list[str], **options: Any) -> list[KeywordMetrics]:
+def lookup(service: PlanningService, keywords: list[str], **options: Any) -> list[KeywordMetrics]:
     options.setdefault("geo", ["US"])
     options.setdefault("language", "en")
-    return fetch_historical_metrics(client, REPLAY_CUSTOMER_ID, keywords, **options)
+    return fetch_historical_metrics(service, keywords, **options)
 
 
 def test_known_keyword_has_its_recorded_metrics(
-    planner_client: Any, planner_fixtures_dir: Path
+    planner_service: MakeService, planner_fixtures_dir: Path
 ) -> None:
     [boots] = fetch_historical_metrics(
-        planner_client,
-        "123-456-7890",  # dashes as Google Ads shows the id
+        planner_service(customer_id="123-456-7890"),  # dashes as Google Ads shows the id
         ["waterproof hiking boots"],
         geo=["US"],
         language="en",
@@ -79,8 +80,8 @@ def test_known_keyword_has_its_recorded_metrics(
     ] == [("2025", "JANUARY"), ("2025", "FEBRUARY")]
 
 
-def test_monthly_searches_come_oldest_first(planner_client: Any) -> None:
-    [shoes] = lookup(planner_client, ["trail running shoes"])
+def test_monthly_searches_come_oldest_first(planner_service: MakeService) -> None:
+    [shoes] = lookup(planner_service(), ["trail running shoes"])
 
     # Recorded newest first; December 2024 is the oldest month.
     assert shoes.monthly_searches == (
@@ -92,9 +93,9 @@ def test_monthly_searches_come_oldest_first(planner_client: Any) -> None:
 
 
 def test_close_variant_gets_the_metrics_of_the_result_it_was_merged_into(
-    planner_client: Any,
+    planner_service: MakeService,
 ) -> None:
-    variant, surviving = lookup(planner_client, ["Trail  Running Shoe", "trail running shoes"])
+    variant, surviving = lookup(planner_service(), ["Trail  Running Shoe", "trail running shoes"])
 
     assert variant.keyword == "Trail  Running Shoe"
     assert variant.close_variant_of == "trail running shoes"
@@ -107,9 +108,11 @@ def test_close_variant_gets_the_metrics_of_the_result_it_was_merged_into(
         assert metrics.high_top_of_page_bid == 2.34
 
 
-def test_keywords_without_data_come_back_with_every_metric_none(planner_client: Any) -> None:
+def test_keywords_without_data_come_back_with_every_metric_none(
+    planner_service: MakeService,
+) -> None:
     results = lookup(
-        planner_client,
+        planner_service(),
         ["moon boots for cats", "ultralight trail gaiters", "waterproof hiking boots"],
     )
 
@@ -122,14 +125,17 @@ def test_keywords_without_data_come_back_with_every_metric_none(planner_client: 
 
 
 def test_more_keywords_than_a_batch_are_sent_in_several_requests(
-    planner_start_replay: StartReplay,
+    planner_start_replay: StartReplay, planner_service: MakeService
 ) -> None:
     server = planner_start_replay()
     keywords = [f"sample keyword {number}" for number in range(23)] + ["trail running shoes"]
     batches: list[list[KeywordMetrics]] = []
 
     results = lookup(
-        replay_client(server.endpoint), keywords, batch_size=10, on_batch=batches.append
+        planner_service(replay_client(server.endpoint)),
+        keywords,
+        batch_size=10,
+        on_batch=batches.append,
     )
 
     assert server.requests == [
@@ -143,7 +149,7 @@ def test_more_keywords_than_a_batch_are_sent_in_several_requests(
 
 
 def test_explorer_access_error_names_request_id_and_fix_but_no_token(
-    planner_start_replay: StartReplay,
+    planner_start_replay: StartReplay, planner_service: MakeService
 ) -> None:
     server = planner_start_replay(
         [
@@ -161,7 +167,7 @@ def test_explorer_access_error_names_request_id_and_fix_but_no_token(
     client.credentials = Credentials(token="oauth-SECRET-0042")  # type: ignore[no-untyped-call]
 
     with pytest.raises(PlannerError) as raised:
-        lookup(client, ["trail running shoes"])
+        lookup(planner_service(client), ["trail running shoes"])
 
     message = str(raised.value)
     assert "replay-GenerateKeywordHistoricalMetrics-1" in message
@@ -173,7 +179,7 @@ def test_explorer_access_error_names_request_id_and_fix_but_no_token(
 
 
 def test_bad_customer_id_error_says_which_setting_to_fix(
-    planner_start_replay: StartReplay,
+    planner_start_replay: StartReplay, planner_service: MakeService
 ) -> None:
     server = planner_start_replay(
         [
@@ -187,7 +193,7 @@ def test_bad_customer_id_error_says_which_setting_to_fix(
     )
 
     with pytest.raises(PlannerError) as raised:
-        lookup(replay_client(server.endpoint), ["trail running shoes"])
+        lookup(planner_service(replay_client(server.endpoint)), ["trail running shoes"])
 
     message = str(raised.value)
     assert "request_error.INVALID_CUSTOMER_ID" in message
@@ -195,8 +201,8 @@ def test_bad_customer_id_error_says_which_setting_to_fix(
     assert "login_customer_id" in message
 
 
-def test_quota_error_says_it_is_the_quota_and_how_long_to_wait(
-    planner_start_replay: StartReplay,
+def test_quota_wait_beyond_the_retry_budget_says_it_is_the_quota_and_how_long_to_wait(
+    planner_start_replay: StartReplay, planner_service: MakeService
 ) -> None:
     server = planner_start_replay(
         [
@@ -211,9 +217,12 @@ def test_quota_error_says_it_is_the_quota_and_how_long_to_wait(
     )
     batches: list[list[KeywordMetrics]] = []
 
+    # Google's 30 s are more than this policy waits for one request: no retry.
+    service = planner_service(replay_client(server.endpoint), retry=RetryPolicy(max_total_wait=10))
+
     with pytest.raises(PlannerError) as raised:
         lookup(
-            replay_client(server.endpoint),
+            service,
             ["trail running shoes", "waterproof hiking boots"],
             batch_size=1,
             on_batch=batches.append,
@@ -224,6 +233,8 @@ def test_quota_error_says_it_is_the_quota_and_how_long_to_wait(
     assert "quota" in message
     assert "wait 30 seconds" in message
     assert "replay-GenerateKeywordHistoricalMetrics-2" in message
+    assert "after 1 try" in message
+    assert len(server.requests) == 2
     # The batch before the failure was already handed over.
     assert [[metrics.keyword for metrics in batch] for batch in batches] == [
         ["trail running shoes"]
@@ -231,12 +242,12 @@ def test_quota_error_says_it_is_the_quota_and_how_long_to_wait(
 
 
 def test_unknown_country_code_is_an_input_error_listing_valid_codes(
-    planner_client: Any, planner_replay_server: ReplayServer
+    planner_service: MakeService, planner_replay_server: ReplayServer
 ) -> None:
     requests_before = len(planner_replay_server.requests)
 
     with pytest.raises(InputError) as raised:
-        lookup(planner_client, ["trail running shoes"], geo=["US", "XX"])
+        lookup(planner_service(), ["trail running shoes"], geo=["US", "XX"])
 
     assert "'XX'" in str(raised.value)
     assert "DE, DK" in str(raised.value)
@@ -386,7 +397,7 @@ def test_recorded_keyword_idea_pages_are_followed_by_page_token(
 
 
 def test_fixtures_recorded_in_an_older_api_version_replay_to_the_newest_client(
-    tmp_path: Path, planner_start_replay: StartReplay
+    tmp_path: Path, planner_start_replay: StartReplay, planner_service: MakeService
 ) -> None:
     older = installed_api_versions()[0]
     assert older != newest_api_version()
@@ -402,6 +413,6 @@ def test_fixtures_recorded_in_an_older_api_version_replay_to_the_newest_client(
     )
     server = planner_start_replay(fixtures_dir=tmp_path)
 
-    [pegs] = lookup(replay_client(server.endpoint), ["tent pegs"])
+    [pegs] = lookup(planner_service(replay_client(server.endpoint)), ["tent pegs"])
 
     assert (pegs.avg_monthly_searches, pegs.competition) == (2_400, "LOW")

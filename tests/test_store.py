@@ -215,3 +215,8 @@ def test_ideas_are_candidates_with_their_seed_and_keep_concepts(store: Store) ->
         "hydration vest",
         "waterproof jacket",
     ]
+
+
+def test_max_age_zero_counts_nothing_as_fresh(store: Store) -> None:
+    store.save_metrics(US, [metrics("hydration vest", 100)], source="replay")
+    assert store.fresh_keywords(US, ["hydration vest"], "replay", timedelta(0)) == set()

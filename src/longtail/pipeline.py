@@ -17,12 +17,15 @@ from longtail import __version__
 from longtail.clv import ClvEstimate, estimate_clv
 from longtail.errors import InputError
 from longtail.personas import Persona, load_personas
+from longtail.planner.service import DEFAULT_RATE
 from longtail.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
+    from google.ads.googleads.client import GoogleAdsClient
 
-    from longtail.planner.lookup import LookupStats
+    from longtail.planner.lookup import LookupPlan, LookupStats
+    from longtail.planner.service import PlanningService
 
 LIVE_SOURCE = "Google Ads Keyword Planner (live account)"
 REPLAY_PREFIX = "replay"
@@ -73,15 +76,19 @@ def expand_stage(store: Store, loaded: Sequence[tuple[Persona, ClvEstimate]]) ->
 class PlannerSession:
     """Where volumes come from for one command: a live account, or recorded fixtures.
 
-    `connect` builds the client the first time it is called. With fixtures,
-    the replay server starts in a child process as soon as the session opens
-    and is only waited for at `connect`, so it loads while personas expand.
+    `connect` builds the PlanningService the first time it is called, paced
+    at `rate` requests per second per customer; leaving the `with` block
+    closes it. With fixtures, the replay server starts in a child process as
+    soon as the session opens and is only waited for at `connect`, so it
+    loads while personas expand.
     """
 
-    def __init__(self, replay: Path | None) -> None:
+    def __init__(self, replay: Path | None, rate: float = DEFAULT_RATE) -> None:
         self.replay = replay
+        self.rate = rate
         self._server: Any = None
-        self._connection: tuple[Any, str, str] | None = None
+        self._live: tuple[GoogleAdsClient, str] | None = None
+        self._connection: tuple[PlanningService, str] | None = None
 
     def __enter__(self) -> PlannerSession:
         if self.replay is None:
@@ -89,8 +96,7 @@ class PlannerSession:
 
             # Credentials are checked at once: a missing google-ads.yaml should
             # be reported before minutes of work, not after.
-            client, customer_id = live_client()
-            self._connection = (client, customer_id, LIVE_SOURCE)
+            self._live = live_client()
         else:
             from longtail.planner.replay import ReplayProcess
 
@@ -98,18 +104,35 @@ class PlannerSession:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection[0].close()
         if self._server is not None:
             self._server.stop()
 
-    def connect(self) -> tuple[Any, str, str]:
-        """The client, the customer id to plan for, and the label of the volumes' source."""
+    def connect(self) -> tuple[PlanningService, str]:
+        """The PlanningService every request goes through, and the label of the volumes' source."""
         if self._connection is None:
-            from longtail.planner.client import REPLAY_CUSTOMER_ID, replay_client
+            from longtail.planner.service import Pacer, PlanningService
 
-            client = replay_client(self._server.endpoint)
-            source = f"{REPLAY_PREFIX} of {self.replay}: {self._server.label}"
-            self._connection = (client, REPLAY_CUSTOMER_ID, source)
+            if self._live is not None:
+                client, customer_id = self._live
+                source = LIVE_SOURCE
+            else:
+                from longtail.planner.client import REPLAY_CUSTOMER_ID, replay_client
+
+                assert self.replay is not None and self._server is not None, "not entered"
+                client = replay_client(self._server.endpoint)
+                customer_id = REPLAY_CUSTOMER_ID
+                source = replay_source(self.replay, self._server.label)
+            service = PlanningService(client, customer_id, pacer=Pacer(self.rate))
+            self._connection = (service, source)
         return self._connection
+
+
+def replay_source(fixtures_dir: Path, label: str) -> str:
+    """The source label of volumes replayed from `fixtures_dir` (its manifest's `label`)."""
+    return f"{REPLAY_PREFIX} of {fixtures_dir}: {label}"
 
 
 def volumes_stage(
@@ -120,9 +143,39 @@ def volumes_stage(
 
     if store.candidate_count() == 0:
         raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
-    client, customer_id, source = planner.connect()
+    service, source = planner.connect()
     return lookup_volumes(
-        store, client, customer_id, source=source, max_age=max_age or DEFAULT_MAX_AGE
+        store, service, source=source, max_age=DEFAULT_MAX_AGE if max_age is None else max_age
+    )
+
+
+def plan_volumes_stage(
+    store: Store,
+    replay: Path | None,
+    max_age: timedelta | None = None,
+    rate: float = DEFAULT_RATE,
+) -> LookupPlan:
+    """What `volumes_stage` would send, without sending anything (`longtail volumes --dry-run`).
+
+    Neither credentials nor a replay server are touched: which cached volumes
+    count depends only on the source label, which for a replay is the label
+    in the fixtures' manifest.json.
+    """
+    from longtail.planner.lookup import DEFAULT_MAX_AGE, plan_lookup
+
+    if replay is None:
+        source = LIVE_SOURCE
+    else:
+        from longtail.planner.replay import fixture_label
+
+        source = replay_source(replay, fixture_label(replay))
+    if store.candidate_count() == 0:
+        raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
+    return plan_lookup(
+        store,
+        source=source,
+        max_age=DEFAULT_MAX_AGE if max_age is None else max_age,
+        rate=rate,
     )
 
 
@@ -160,6 +213,7 @@ def run_all(
     max_age: timedelta | None,
     output: Path,
     on_stage: Callable[[object], None],
+    rate: float = DEFAULT_RATE,
 ) -> None:
     """Every stage in order, recorded as one run; `on_stage` gets each stage's result.
 
@@ -177,11 +231,12 @@ def run_all(
                 "paths": [str(p) for p in paths],
                 "output": str(output),
                 "replay": str(replay) if replay else None,
+                "rate": rate,
             },
         )
         status = "failed"
         try:
-            with PlannerSession(replay) as planner:
+            with PlannerSession(replay, rate) as planner:
                 on_stage(expand_stage(store, loaded))
                 on_stage(volumes_stage(store, planner, max_age))
             on_stage(score_stage(store))

@@ -353,6 +353,9 @@ class Store:
         Only the same source counts: sample data from a replay must never
         stand in for a live lookup.
         """
+        if max_age <= timedelta(0):
+            # --max-age 0 means fetch everything again, even what came this second.
+            return set()
         since = (datetime.now(UTC) - max_age).isoformat(timespec="seconds")
         with self.db.atomic():
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS asked (keyword TEXT PRIMARY KEY)")

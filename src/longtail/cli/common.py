@@ -48,6 +48,21 @@ def max_age_option(command: F) -> F:
     )(command)
 
 
+def rate_option(command: F) -> F:
+    """--rate N: Keyword Planner requests per second per customer."""
+    return click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        # longtail.planner.service.DEFAULT_RATE, Google's "1 QPS" for planning
+        # services; written out so that --help does not import the planner.
+        default=1.0,
+        show_default=True,
+        metavar="N",
+        help="Keyword Planner requests per second per customer. Google allows about 1; "
+        "lower it if quota errors keep coming.",
+    )(command)
+
+
 def open_db(ctx: click.Context) -> Store:
     """The project database named by --db / LONGTAIL_DB."""
     from longtail.store import open_store

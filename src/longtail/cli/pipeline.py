@@ -13,6 +13,7 @@ from longtail.cli.common import (
     open_db,
     paths_or_default,
     persona_paths,
+    rate_option,
     replay_option,
 )
 from longtail.cli.output import table
@@ -58,25 +59,42 @@ def expand(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.command()
 @replay_option
 @max_age_option
+@rate_option
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Say how many requests the lookup would send and how long pacing takes; send none.",
+)
 @click.pass_context
-def volumes(ctx: click.Context, replay: Path | None, max_age: int) -> None:
+def volumes(
+    ctx: click.Context, replay: Path | None, max_age: int, rate: float, dry_run: bool
+) -> None:
     """Look up monthly search volumes for the stored candidates.
 
     Uses the Google Ads Keyword Planner: the account in google-ads.yaml
     (GOOGLE_ADS_CONFIGURATION_FILE_PATH, default ~/google-ads.yaml) or the
     GOOGLE_ADS_* environment variables, planning for LONGTAIL_CUSTOMER_ID
     (default: the config's login_customer_id). Volumes fetched within
-    --max-age days are reused, not asked again.
+    --max-age days are reused, not asked again. Requests are paced at --rate
+    per second and retried when Google asks to wait.
 
     Example, offline on the recorded sample fixtures:
 
     \b
         longtail volumes --replay fixtures/keyword_planner
+
+    Example, what a live lookup would send, without sending it:
+
+    \b
+        longtail volumes --dry-run
     """
-    from longtail.pipeline import PlannerSession, volumes_stage
+    from longtail.pipeline import PlannerSession, plan_volumes_stage, volumes_stage
 
     store = open_db(ctx)
-    with PlannerSession(replay) as planner:
+    if dry_run:
+        click.echo(plan_volumes_stage(store, replay, timedelta(days=max_age), rate).line())
+        return
+    with PlannerSession(replay, rate) as planner:
         stats = volumes_stage(store, planner, timedelta(days=max_age))
     click.echo(_volumes_report(stats))
 
@@ -125,10 +143,16 @@ def export(ctx: click.Context, output: Path) -> None:
 @persona_paths
 @replay_option
 @max_age_option
+@rate_option
 @output_option
 @click.pass_context
 def run(
-    ctx: click.Context, paths: tuple[Path, ...], replay: Path | None, max_age: int, output: Path
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    replay: Path | None,
+    max_age: int,
+    rate: float,
+    output: Path,
 ) -> None:
     """Run the whole job: expand, volumes, score, export.
 
@@ -150,6 +174,7 @@ def run(
         max_age=timedelta(days=max_age),
         output=output,
         on_stage=lambda result: click.echo(_report(result)),
+        rate=rate,
     )
 
 

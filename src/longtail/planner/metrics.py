@@ -1,7 +1,9 @@
 """Historical search volumes from the Keyword Planner.
 
 `fetch_historical_metrics` sends the keywords to
-`KeywordPlanIdeaService.GenerateKeywordHistoricalMetrics` in batches and maps
+`KeywordPlanIdeaService.GenerateKeywordHistoricalMetrics` in batches, each
+through a `longtail.planner.service.PlanningService` (which paces, retries and
+reports failures; see `longtail.planner.failures` for the messages), and maps
 every result back to the keywords asked. Google merges close variants into one
 result ("car" and "cars"), and which spelling survives as the result's `text`
 is not fixed, so each result is matched through its `text` and its
@@ -14,17 +16,21 @@ importing this module (for `KeywordMetrics`, say) stays cheap.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from longtail.errors import InputError, PlannerError
+from longtail.errors import InputError
 from longtail.markets import GEO_TARGETS, LANGUAGES, NETWORKS
 
 if TYPE_CHECKING:
     from google.ads.googleads.client import GoogleAdsClient
+
+    from longtail.planner.service import PlanningService
+
+# The KeywordPlanIdeaService method this module calls, as PlanningService.send names it.
+HISTORICAL_METRICS = "GenerateKeywordHistoricalMetrics"
 
 # Keywords per GenerateKeywordHistoricalMetrics request. Source: the `keywords`
 # field of GenerateKeywordHistoricalMetricsRequest, "A maximum of 10,000
@@ -61,86 +67,6 @@ MONTH_NAMES = (
 _COMPETITION_LEVELS = frozenset({"LOW", "MEDIUM", "HIGH"})
 
 _CUSTOMER_ID = re.compile(r"\d{10}")
-_FAILURE_METADATA_KEY = re.compile(r"google\.ads\.googleads\.(v\d+)\.errors\.googleadsfailure-bin")
-
-_BASIC_ACCESS_HINT = (
-    "Keyword Planner needs Basic access or higher for the developer token; apply in the "
-    "API Center of your manager account (Google Ads > Tools > API Center). A token with "
-    "Test Account access only works with test accounts, and Explorer access cannot use "
-    "planning services at all."
-)
-_CUSTOMER_ID_HINT = (
-    "Check the customer id: LONGTAIL_CUSTOMER_ID (or login_customer_id in google-ads.yaml) "
-    "must be the 10-digit id of a Google Ads account you can sign in to, as shown at the "
-    "top right of Google Ads (123-456-7890)."
-)
-_QUOTA_HINT = (
-    "This is the API quota: planning requests are limited to about one per second per "
-    "customer, and each access level has a daily limit. Wait a little and run the command "
-    "again."
-)
-
-# What to do about the GoogleAdsFailure errors users actually meet, keyed by
-# (ErrorCode field, enum name). Enum names from google.ads.googleads.vNN.errors.
-_HINTS: dict[tuple[str, str], str] = {
-    # Explorer access on planning services ("This method is not allowed for use
-    # with explorer access") and test-access tokens on real accounts both arrive
-    # as DEVELOPER_TOKEN_NOT_APPROVED.
-    ("authorization_error", "DEVELOPER_TOKEN_NOT_APPROVED"): _BASIC_ACCESS_HINT,
-    # Its successor once access levels moved to Google Cloud projects.
-    ("authorization_error", "CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION"): (
-        _BASIC_ACCESS_HINT.replace(
-            "apply in the API Center of your manager account (Google Ads > Tools > API Center)",
-            "apply on the Google Ads API page of your Google Cloud project "
-            "(console.cloud.google.com/google/ads-apis/overview)",
-        )
-    ),
-    ("authorization_error", "USER_PERMISSION_DENIED"): (
-        "The signed-in Google account cannot use this customer id. If the account is managed "
-        "by a manager account, set login_customer_id (GOOGLE_ADS_LOGIN_CUSTOMER_ID) to the "
-        "manager's id. " + _CUSTOMER_ID_HINT
-    ),
-    ("authorization_error", "CUSTOMER_NOT_ENABLED"): (
-        "The Google Ads account is not enabled yet or was closed; use an active account."
-    ),
-    ("request_error", "INVALID_CUSTOMER_ID"): _CUSTOMER_ID_HINT,
-    ("authentication_error", "CUSTOMER_NOT_FOUND"): _CUSTOMER_ID_HINT,
-    ("authentication_error", "CLIENT_CUSTOMER_ID_INVALID"): _CUSTOMER_ID_HINT,
-    ("authentication_error", "DEVELOPER_TOKEN_INVALID"): (
-        "The developer token is not valid: copy it again from the API Center of your manager "
-        "account into developer_token (GOOGLE_ADS_DEVELOPER_TOKEN)."
-    ),
-    ("authentication_error", "OAUTH_TOKEN_EXPIRED"): (
-        "The OAuth refresh token no longer works: generate a new one and put it in "
-        "refresh_token (GOOGLE_ADS_REFRESH_TOKEN)."
-    ),
-    ("authentication_error", "OAUTH_TOKEN_REVOKED"): (
-        "The OAuth refresh token was revoked: generate a new one and put it in "
-        "refresh_token (GOOGLE_ADS_REFRESH_TOKEN)."
-    ),
-    ("authentication_error", "OAUTH_TOKEN_INVALID"): (
-        "The OAuth credentials are not valid: check client_id, client_secret and "
-        "refresh_token (GOOGLE_ADS_CLIENT_ID / _CLIENT_SECRET / _REFRESH_TOKEN)."
-    ),
-    ("quota_error", "RESOURCE_EXHAUSTED"): _QUOTA_HINT,
-    ("quota_error", "RESOURCE_TEMPORARILY_EXHAUSTED"): _QUOTA_HINT,
-}
-
-# Hints for errors that reach us as google.api_core exceptions, by gRPC status.
-_STATUS_HINTS: dict[str, str] = {
-    "RESOURCE_EXHAUSTED": _QUOTA_HINT,
-    "UNAVAILABLE": (
-        "The Google Ads API could not be reached or is busy; check the network and try "
-        "again in a few minutes."
-    ),
-    "DEADLINE_EXCEEDED": "The Google Ads API did not answer in time; try again in a few minutes.",
-    "UNAUTHENTICATED": (
-        "The OAuth credentials were rejected: check client_id, client_secret and refresh_token "
-        "in google-ads.yaml or the GOOGLE_ADS_* variables."
-    ),
-    "PERMISSION_DENIED": _BASIC_ACCESS_HINT,
-    "INTERNAL": "Google reported an internal error; try again in a few minutes.",
-}
 
 
 @dataclass(frozen=True)
@@ -226,9 +152,18 @@ def keyword_plan_network(network: str) -> str:
     return enum_name
 
 
+def unique_keywords(keywords: Iterable[str]) -> list[str]:
+    """The keywords a lookup sends: one spelling per match key (the first), blanks left out."""
+    unique: dict[str, str] = {}
+    for keyword in keywords:
+        normalised = match_key(keyword)
+        if normalised:
+            unique.setdefault(normalised, keyword)
+    return list(unique.values())
+
+
 def fetch_historical_metrics(
-    client: GoogleAdsClient,
-    customer_id: str,
+    service: PlanningService,
     keywords: Sequence[str],
     *,
     geo: Sequence[str],
@@ -244,38 +179,27 @@ def fetch_historical_metrics(
     then loses at most one batch). Keywords that differ only in case or
     spacing are sent once; blank ones are not sent and come back without data.
     `batch_size` (at most HISTORICAL_METRICS_BATCH) exists for tests and for
-    callers that want smaller steps.
+    callers that want smaller steps. Every request goes through `service`, for
+    the customer it plans for; a request that fails for good raises
+    PlannerError, after the batches before it were handed to `on_batch`.
     """
     if not 1 <= batch_size <= HISTORICAL_METRICS_BATCH:
         raise ValueError(f"batch_size must be 1..{HISTORICAL_METRICS_BATCH}, not {batch_size}")
-    planning_customer_id = normalise_customer_id(customer_id)
     geo_names = geo_target_constants(geo)
     language_name = language_constant(language)
     network_name = keyword_plan_network(network)
 
-    # The first spelling of each normalised keyword is the one sent.
-    unique: dict[str, str] = {}
-    for keyword in keywords:
-        normalised = match_key(keyword)
-        if normalised:
-            unique.setdefault(normalised, keyword)
-
     found: dict[str, KeywordMetrics] = {}
-    if unique:
-        service = client.get_service("KeywordPlanIdeaService")
-        try:
-            for batch in _batches(list(unique.values()), batch_size):
-                request = _historical_metrics_request(
-                    client, planning_customer_id, batch, geo_names, language_name, network_name
-                )
-                response = _send_historical_metrics_request(client, service, request)
-                batch_metrics = metrics_for_results(batch, response.results)
-                for sent in batch_metrics:
-                    found[match_key(sent.keyword)] = sent
-                if on_batch is not None:
-                    on_batch(batch_metrics)
-        finally:
-            service.transport.close()
+    for batch in _batches(unique_keywords(keywords), batch_size):
+        request = _historical_metrics_request(
+            service.client, service.customer_id, batch, geo_names, language_name, network_name
+        )
+        response = service.send(HISTORICAL_METRICS, request)
+        batch_metrics = metrics_for_results(batch, response.results)
+        for sent in batch_metrics:
+            found[match_key(sent.keyword)] = sent
+        if on_batch is not None:
+            on_batch(batch_metrics)
 
     results = []
     for keyword in keywords:
@@ -370,151 +294,3 @@ def _historical_metrics_request(
     request.language = language_name
     request.keyword_plan_network = network_name
     return request
-
-
-def _send_historical_metrics_request(client: GoogleAdsClient, service: Any, request: Any) -> Any:
-    """Send one GenerateKeywordHistoricalMetrics request; failures become PlannerError.
-
-    The one place a request goes out: retries and pacing belong here.
-    """
-    from google.ads.googleads.errors import GoogleAdsException
-    from google.api_core.exceptions import GoogleAPICallError
-
-    try:
-        return service.generate_keyword_historical_metrics(request=request)
-    except GoogleAdsException as exc:
-        raise PlannerError(_redact(describe_google_ads_exception(exc), client)) from exc
-    except GoogleAPICallError as exc:
-        raise PlannerError(_redact(describe_api_call_error(exc), client)) from exc
-
-
-def describe_google_ads_exception(exc: Any) -> str:
-    """A user-facing account of a GoogleAdsException: request id, each error, what to do."""
-    status = _status_name(exc.error)
-    lines = [f"Keyword Planner request failed with status {status} (request id {exc.request_id}):"]
-    hints: list[str] = []
-    for error in exc.failure.errors:
-        category, name = _error_code(error.error_code)
-        line = f"  - {category}.{name}: {error.message}"
-        field_path = _field_path(error)
-        if field_path:
-            line += f" (field: {field_path})"
-        lines.append(line)
-        hint = _HINTS.get((category, name))
-        if hint and hint not in hints:
-            hints.append(hint)
-    if not hints and status in _STATUS_HINTS:
-        hints.append(_STATUS_HINTS[status])
-    lines.extend(hints)
-    return "\n".join(lines)
-
-
-def describe_api_call_error(exc: Any) -> str:
-    """A user-facing account of a google.api_core GoogleAPICallError (quota, network)."""
-    status = _status_name(exc)
-    metadata = _trailing_metadata(exc)
-    request_id = next((value for key, value in metadata if key == "request-id"), None)
-    where = f" (request id {request_id})" if request_id else ""
-    failure = _failure_from_metadata(metadata)
-    if failure is not None and failure.errors:
-        lines = [f"Keyword Planner request failed with status {status}{where}:"]
-        for error in failure.errors:
-            category, name = _error_code(error.error_code)
-            lines.append(f"  - {category}.{name}: {error.message}")
-    else:
-        lines = [f"Keyword Planner request failed with status {status}{where}: {exc.message}"]
-    delay = retry_delay_seconds(exc)
-    if delay is not None:
-        lines.append(f"Google asks to wait {delay:g} seconds before the next request.")
-    hint = _STATUS_HINTS.get(status)
-    if hint:
-        lines.append(hint)
-    return "\n".join(lines)
-
-
-def retry_delay_seconds(exc: Any) -> float | None:
-    """QuotaErrorDetails.retry_delay of a failed call, in seconds, when Google sent one."""
-    failure = _failure_from_metadata(_trailing_metadata(exc))
-    if failure is None:
-        return None
-    for error in failure.errors:
-        if "details" in error and "quota_error_details" in error.details:
-            quota = error.details.quota_error_details
-            if "retry_delay" in quota:
-                # proto-plus hands Duration over as a datetime.timedelta.
-                return float(quota.retry_delay.total_seconds())
-    return None
-
-
-def _status_name(error: Any) -> str:
-    """The gRPC status name of a grpc.RpcError or GoogleAPICallError."""
-    code = getattr(error, "grpc_status_code", None)
-    if code is None and callable(getattr(error, "code", None)):
-        code = error.code()
-    return str(getattr(code, "name", code))
-
-
-def _error_code(error_code: Any) -> tuple[str, str]:
-    """(field, enum name) of the one ErrorCode oneof member that is set."""
-    category = type(error_code).pb(error_code).WhichOneof("error_code")
-    if category is None:
-        return ("unknown_error", "UNKNOWN")
-    value = getattr(error_code, category)
-    return (category, str(getattr(value, "name", value)))
-
-
-def _field_path(error: Any) -> str:
-    if "location" not in error:
-        return ""
-    parts = []
-    for element in error.location.field_path_elements:
-        part = element.field_name
-        if "index" in element:
-            part += f"[{element.index}]"
-        parts.append(part)
-    return ".".join(parts)
-
-
-def _trailing_metadata(exc: Any) -> list[tuple[str, Any]]:
-    # api_core keeps the failed grpc.Call as `response`; its trailing metadata
-    # carries the request id and the serialized GoogleAdsFailure.
-    call = getattr(exc, "response", None)
-    trailing = getattr(call, "trailing_metadata", None)
-    if not callable(trailing):
-        return []
-    try:
-        return list(trailing() or ())
-    except Exception:  # the call object may not have completed; nothing to read
-        return []
-
-
-def _failure_from_metadata(metadata: Sequence[tuple[str, Any]]) -> Any:
-    """The GoogleAdsFailure in trailing metadata, parsed with its own API version."""
-    for key, value in metadata:
-        match = _FAILURE_METADATA_KEY.fullmatch(key)
-        if match is None:
-            continue
-        errors_module = importlib.import_module(
-            f"google.ads.googleads.{match.group(1)}.errors.types.errors"
-        )
-        try:
-            return errors_module.GoogleAdsFailure.deserialize(value)
-        except Exception:  # a garbled failure must not hide the original error
-            return None
-    return None
-
-
-def _redact(message: str, client: Any) -> str:
-    """Remove the developer token and OAuth tokens, should Google ever echo them."""
-    credentials = getattr(client, "credentials", None)
-    secrets = [
-        getattr(client, "developer_token", None),
-        getattr(credentials, "token", None),
-        getattr(credentials, "refresh_token", None),
-        getattr(credentials, "client_secret", None),
-    ]
-    for secret in secrets:
-        # Very short values would blank out ordinary words.
-        if isinstance(secret, str) and len(secret) >= 8:
-            message = message.replace(secret, "[redacted]")
-    return message

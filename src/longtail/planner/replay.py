@@ -570,7 +570,33 @@ def write_fixture(path: Path, method: str, request: Any, response: Any) -> None:
 # --- reading fixtures -------------------------------------------------------
 
 
+def fixture_label(fixtures_dir: Path) -> str:
+    """The label in a fixtures directory's manifest.json, read without serving anything.
+
+    For `longtail volumes --dry-run --replay DIR`, which must know which cached
+    volumes count without starting a server. The manifest is checked as the
+    server checks it; the exchanges are not read.
+    """
+    label, _ = _read_manifest(Path(fixtures_dir))
+    return label
+
+
 def _load_fixtures(fixtures_dir: Path) -> _Fixtures:
+    label, api_version = _read_manifest(fixtures_dir)
+    exchanges = []
+    for path in sorted(fixtures_dir.glob("*.json")):
+        if path.name != MANIFEST:
+            exchanges.append(_load_exchange(path, api_version))
+    if not exchanges:
+        raise FixtureError(
+            f"{fixtures_dir}: no recorded exchanges; add *.json fixture files beside "
+            "manifest.json (write them with longtail.planner.replay.write_fixture)."
+        )
+    return _Fixtures(label=label, api_version=api_version, exchanges=tuple(exchanges))
+
+
+def _read_manifest(fixtures_dir: Path) -> tuple[str, str]:
+    """(label, api_version) from `fixtures_dir/manifest.json`, checked."""
     if not fixtures_dir.is_dir():
         raise FixtureError(
             f"{fixtures_dir}: no such fixtures directory. Give the directory that holds "
@@ -602,17 +628,7 @@ def _load_fixtures(fixtures_dir: Path) -> _Fixtures:
             f"({', '.join(installed)}); set the version the fixtures were recorded in.",
             "api_version",
         )
-
-    exchanges = []
-    for path in sorted(fixtures_dir.glob("*.json")):
-        if path.name != MANIFEST:
-            exchanges.append(_load_exchange(path, api_version))
-    if not exchanges:
-        raise FixtureError(
-            f"{fixtures_dir}: no recorded exchanges; add *.json fixture files beside "
-            "manifest.json (write them with longtail.planner.replay.write_fixture)."
-        )
-    return _Fixtures(label=label.strip(), api_version=api_version, exchanges=tuple(exchanges))
+    return label.strip(), str(api_version)
 
 
 def _load_exchange(path: Path, api_version: str) -> _Exchange:
