@@ -116,11 +116,12 @@ def main() -> None:
 
 
 def _register() -> None:
-    from longtail.cli import personas, pipeline
+    from longtail.cli import imports, personas, pipeline
 
     cli.add_command(personas.personas)
     for command in pipeline.COMMANDS:
         cli.add_command(command)
+    cli.add_command(imports.import_command)
 
 
 _register()
