@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from google.ads.googleads.client import GoogleAdsClient
 
     from longtail.planner.lookup import LookupPlan, LookupStats
+    from longtail.planner.record import Recorder
     from longtail.planner.service import PlanningService
 
 LIVE_SOURCE = "Google Ads Keyword Planner (live account)"
@@ -83,9 +84,14 @@ class PlannerSession:
     loads while personas expand.
     """
 
-    def __init__(self, replay: Path | None, rate: float = DEFAULT_RATE) -> None:
+    def __init__(
+        self, replay: Path | None, rate: float = DEFAULT_RATE, record_to: Path | None = None
+    ) -> None:
         self.replay = replay
         self.rate = rate
+        # With record_to, every exchange is also written there as a fixture.
+        self.record_to = record_to
+        self.recorder: Recorder | None = None
         self._server: Any = None
         self._live: tuple[GoogleAdsClient, str] | None = None
         self._connection: tuple[PlanningService, str] | None = None
@@ -125,9 +131,129 @@ class PlannerSession:
                 client = replay_client(self._server.endpoint)
                 customer_id = REPLAY_CUSTOMER_ID
                 source = replay_source(self.replay, self._server.label)
-            service = PlanningService(client, customer_id, pacer=Pacer(self.rate))
+            if self.record_to is not None:
+                from longtail.planner.record import Recorder
+
+                self.recorder = Recorder(self.record_to, customer_id, _secrets_of(client))
+            service = PlanningService(
+                client, customer_id, pacer=Pacer(self.rate), recorder=self.recorder
+            )
             self._connection = (service, source)
         return self._connection
+
+
+def _secrets_of(client: Any) -> list[str | None]:
+    """The credentials a client carries, for the recorder to scrub should any be echoed."""
+    credentials = getattr(client, "credentials", None)
+    return [
+        getattr(client, "developer_token", None),
+        getattr(credentials, "token", None),
+        getattr(credentials, "refresh_token", None),
+        getattr(credentials, "client_secret", None),
+    ]
+
+
+@dataclass(frozen=True)
+class IdeasResult:
+    """What the Keyword Planner ideas stage found and kept, per persona."""
+
+    per_persona: list[dict[str, Any]]
+    requests: int
+
+
+# Ideas kept per persona: Google returns thousands for a handful of seeds, and
+# every kept idea costs a share of the volume lookup and of the export.
+DEFAULT_IDEAS_PER_PERSONA = 100
+
+
+def ideas_stage(
+    store: Store,
+    planner: PlannerSession,
+    *,
+    annotations: bool = False,
+    limit: int = DEFAULT_IDEAS_PER_PERSONA,
+    geo: Sequence[str] | None = None,
+    language: str | None = None,
+    network: str | None = None,
+) -> IdeasResult:
+    """Widen each stored persona's products with Keyword Planner ideas; keep the top `limit`.
+
+    Ideas are asked for in the persona's market unless `geo`, `language` or
+    `network` say otherwise (to borrow ideas from another market); the ideas
+    are stored as the persona's candidates, with the metrics Google sent, in
+    the market they were asked in. The most searched ideas are kept first.
+    """
+    from longtail.planner.ideas import fetch_keyword_ideas
+    from longtail.store import Market
+
+    seeds = store.seeds()
+    if not seeds:
+        raise InputError("no personas in the database yet; run `longtail expand` first")
+    service, source = planner.connect()
+    before = service.requests
+    rows = []
+    for persona_id, products in seeds.items():
+        market = store.persona_market(persona_id)
+        assert market is not None  # seeds() lists stored personas only
+        asked = Market(
+            ",".join(sorted(code.upper() for code in geo)) if geo else market.geo,
+            language or market.language,
+            network or market.network,
+        )
+        ideas = fetch_keyword_ideas(
+            service,
+            products,
+            geo=asked.geo_codes,
+            language=asked.language,
+            network=asked.network,
+            annotations=annotations,
+        )
+        # Most searched first; a stable sort keeps Google's order among equals.
+        ranked = sorted(
+            ideas, key=lambda idea: idea.metrics.avg_monthly_searches or 0, reverse=True
+        )
+        kept = ranked[:limit]
+        store.save_ideas(persona_id, asked, kept, source)
+        rows.append(
+            {
+                "persona_id": persona_id,
+                "market": f"{asked.geo}/{asked.language}",
+                "seeds": len(products),
+                "ideas": len(ideas),
+                "kept": len(kept),
+                "brand": sum(1 for idea in kept if _is_brand(idea.concepts)),
+            }
+        )
+    return IdeasResult(rows, service.requests - before)
+
+
+def _is_brand(concepts: Sequence[tuple[str, str]]) -> bool:
+    return any(kind in {"BRAND", "OTHER_BRANDS"} for _, kind in concepts)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What `longtail record` wrote."""
+
+    directory: Path
+    files: list[Path]
+    ideas: IdeasResult | None
+    volumes: LookupStats
+
+
+def record_stage(
+    store: Store, planner: PlannerSession, *, ideas: bool, annotations: bool = False
+) -> RecordResult:
+    """Look everything up afresh through `planner` (made with `record_to`), recording each exchange.
+
+    Nothing is served from the cache: a recording must hold the answers for
+    every stored candidate.
+    """
+    assert planner.record_to is not None, "PlannerSession(record_to=...) records"
+    found = ideas_stage(store, planner, annotations=annotations) if ideas else None
+    stats = volumes_stage(store, planner, max_age=timedelta(0))
+    assert planner.recorder is not None
+    return RecordResult(planner.record_to, list(planner.recorder.files), found, stats)
 
 
 def replay_source(fixtures_dir: Path, label: str) -> str:
@@ -214,6 +340,7 @@ def run_all(
     output: Path,
     on_stage: Callable[[object], None],
     rate: float = DEFAULT_RATE,
+    ideas: bool = False,
 ) -> None:
     """Every stage in order, recorded as one run; `on_stage` gets each stage's result.
 
@@ -232,12 +359,15 @@ def run_all(
                 "output": str(output),
                 "replay": str(replay) if replay else None,
                 "rate": rate,
+                "ideas": ideas,
             },
         )
         status = "failed"
         try:
             with PlannerSession(replay, rate) as planner:
                 on_stage(expand_stage(store, loaded))
+                if ideas:
+                    on_stage(ideas_stage(store, planner))
                 on_stage(volumes_stage(store, planner, max_age))
             on_stage(score_stage(store))
             on_stage(export_stage(store, output))

@@ -21,7 +21,7 @@ from longtail.cli.output import table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from longtail.pipeline import ExpandResult, ExportResult
+    from longtail.pipeline import ExpandResult, ExportResult, IdeasResult
     from longtail.planner.lookup import LookupStats
 
 TOP_ROWS = 10
@@ -54,6 +54,77 @@ def expand(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
     loaded = load_stage(paths_or_default(paths))
     click.echo(_expand_report(expand_stage(open_db(ctx), loaded)))
+
+
+annotations_option = click.option(
+    "--annotations",
+    is_flag=True,
+    help="Ask Google for concept annotations, which mark brand and non-brand ideas.",
+)
+
+
+@click.command()
+@replay_option
+@rate_option
+@annotations_option
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Ideas kept per persona, the most searched first.",
+)
+@click.option(
+    "--geo",
+    multiple=True,
+    metavar="CODE",
+    help="Ask for ideas in this country instead of the persona's (repeatable, up to 10).",
+)
+@click.option("--language", metavar="CODE", help="Ask for ideas in this language instead.")
+@click.option(
+    "--network",
+    type=click.Choice(["google-search", "google-search-and-partners"]),
+    help="Ask for ideas on this network instead.",
+)
+@click.pass_context
+def ideas(
+    ctx: click.Context,
+    replay: Path | None,
+    rate: float,
+    annotations: bool,
+    limit: int,
+    geo: tuple[str, ...],
+    language: str | None,
+    network: str | None,
+) -> None:
+    """Widen each persona's products with Keyword Planner keyword ideas.
+
+    The persona's products are sent as seeds (20 a request at most) to
+    GenerateKeywordIdeas in the persona's market, every page is followed,
+    and the most searched ideas are stored as the persona's candidates
+    (source planner-idea, with the seed each came from), together with the
+    volumes Google sent, so the volume lookup does not ask for them again.
+    Adult keywords are never asked for. Run `longtail expand` first.
+
+    Example, offline on the recorded sample fixtures:
+
+    \b
+        longtail ideas --replay fixtures/keyword_planner --annotations
+    """
+    from longtail.pipeline import PlannerSession, ideas_stage
+
+    store = open_db(ctx)
+    with PlannerSession(replay, rate) as planner:
+        result = ideas_stage(
+            store,
+            planner,
+            annotations=annotations,
+            limit=limit,
+            geo=geo or None,
+            language=language,
+            network=network,
+        )
+    click.echo(_ideas_report(result))
 
 
 @click.command()
@@ -144,6 +215,12 @@ def export(ctx: click.Context, output: Path) -> None:
 @replay_option
 @max_age_option
 @rate_option
+@click.option(
+    "--ideas",
+    "with_ideas",
+    is_flag=True,
+    help="Also widen each persona with Keyword Planner ideas before the volumes.",
+)
 @output_option
 @click.pass_context
 def run(
@@ -152,9 +229,10 @@ def run(
     replay: Path | None,
     max_age: int,
     rate: float,
+    with_ideas: bool,
     output: Path,
 ) -> None:
-    """Run the whole job: expand, volumes, score, export.
+    """Run the whole job: expand, (ideas,) volumes, score, export.
 
     PATHS are persona files or folders of them (default: personas/). Each
     stage stores its results, so after a failure the single commands can
@@ -175,10 +253,60 @@ def run(
         output=output,
         on_stage=lambda result: click.echo(_report(result)),
         rate=rate,
+        ideas=with_ideas,
     )
 
 
-COMMANDS = [expand, volumes, score, export, run]
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="New folder to write the fixtures to.",
+)
+@click.option(
+    "--ideas", "with_ideas", is_flag=True, help="Record keyword ideas for every persona too."
+)
+@annotations_option
+@replay_option
+@rate_option
+@click.pass_context
+def record(
+    ctx: click.Context,
+    output: Path,
+    with_ideas: bool,
+    annotations: bool,
+    replay: Path | None,
+    rate: float,
+) -> None:
+    """Record Keyword Planner answers as fixtures that --replay can serve.
+
+    Looks up every stored candidate afresh (and, with --ideas, every
+    persona's ideas) on the live account, storing the results as `volumes`
+    does, and writes each request and answer to a JSON file in the new
+    folder OUTPUT. Customer ids and credentials are scrubbed from every
+    file. Commit the folder to run your own keywords offline, in tests or
+    demos.
+
+    Example:
+
+    \b
+        longtail record -o fixtures/my-shop --ideas
+        longtail volumes --replay fixtures/my-shop
+    """
+    from longtail.pipeline import PlannerSession, record_stage
+
+    store = open_db(ctx)
+    with PlannerSession(replay, rate, record_to=output) as planner:
+        result = record_stage(store, planner, ideas=with_ideas, annotations=annotations)
+    if result.ideas is not None:
+        click.echo(_ideas_report(result.ideas))
+    click.echo(_volumes_report(result.volumes))
+    click.echo(f"Recorded {len(result.files)} exchanges in {result.directory}.")
+
+
+COMMANDS = [expand, ideas, volumes, score, export, run, record]
 
 
 # ---------------------------------------------------------------- reports
@@ -188,11 +316,13 @@ def _report(result: object) -> str:
     """The report of whichever stage produced `result`."""
     import pandas as pd
 
-    from longtail.pipeline import ExpandResult, ExportResult
+    from longtail.pipeline import ExpandResult, ExportResult, IdeasResult
     from longtail.planner.lookup import LookupStats
 
     if isinstance(result, ExpandResult):
         return _expand_report(result)
+    if isinstance(result, IdeasResult):
+        return _ideas_report(result)
     if isinstance(result, LookupStats):
         return _volumes_report(result)
     if isinstance(result, pd.DataFrame):
@@ -215,6 +345,24 @@ def _expand_report(result: ExpandResult) -> str:
         [
             table(["persona", "candidates", "long tail", "share"], rows, right=[1, 2, 3]),
             f"Stored {result.candidates:,} candidates for {len(result.personas)} personas.",
+            "",
+        ]
+    )
+
+
+def _ideas_report(result: IdeasResult) -> str:
+    rows = [
+        (r["persona_id"], r["market"], r["seeds"], r["ideas"], r["kept"], r["brand"])
+        for r in result.per_persona
+    ]
+    noun = "request" if result.requests == 1 else "requests"
+    kept = sum(r["kept"] for r in result.per_persona)
+    return "\n".join(
+        [
+            table(
+                ["persona", "market", "seeds", "ideas", "kept", "brand"], rows, right=[2, 3, 4, 5]
+            ),
+            f"Ideas: {result.requests} {noun}; stored {kept:,} ideas as candidates.",
             "",
         ]
     )

@@ -93,6 +93,7 @@ import grpc
 from longtail.errors import FixtureError, InputError, OperationError, Problem
 from longtail.planner.client import REPLAY_CUSTOMER_ID
 from longtail.planner.metrics import (
+    HISTORICAL_METRICS,
     MONTH_NAMES,
     geo_target_constants,
     keyword_plan_network,
@@ -100,12 +101,11 @@ from longtail.planner.metrics import (
     match_key,
     normalise_customer_id,
 )
+from longtail.planner.service import KEYWORD_IDEAS
 
 MANIFEST = "manifest.json"
 ROOTS_VARIABLE = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
 
-HISTORICAL_METRICS = "GenerateKeywordHistoricalMetrics"
-KEYWORD_IDEAS = "GenerateKeywordIdeas"
 
 # Method -> (request class, response class) in
 # google.ads.googleads.vNN.services.types.keyword_plan_idea_service.
