@@ -563,3 +563,24 @@ def test_the_volumes_dry_run_of_a_replay_counts_its_cache_and_starts_no_server(
         "needs no pacing. Nothing was sent."
     )
     assert len(planner_replay_server.requests) == before
+
+
+def test_a_refused_market_value_says_which_persona_fields_to_check(
+    planner_start_replay: StartReplay, planner_service: MakeService
+) -> None:
+    server = planner_start_replay(
+        [
+            Fault(
+                HISTORICAL_METRICS,
+                call=1,
+                status="INVALID_ARGUMENT",
+                error="keyword_plan_idea_error:INVALID_VALUE",
+            )
+        ]
+    )
+    service = planner_service(replay_client(server.endpoint))
+    with pytest.raises(PlannerError) as raised:
+        ask(service)
+    message = str(raised.value)
+    assert "keyword_plan_idea_error.INVALID_VALUE" in message
+    assert "check market.geo, market.language and market.network" in message

@@ -401,7 +401,7 @@ class Store:
                 source,
                 fetched_at,
                 json.dumps(concepts[m.keyword]) if m.keyword in concepts else None,
-                _brand(concepts.get(m.keyword, ())),
+                _brand(concepts[m.keyword]) if m.keyword in concepts else None,
             )
             for m in metrics
         ]

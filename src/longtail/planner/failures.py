@@ -38,6 +38,11 @@ _CUSTOMER_ID_HINT = (
     "must be the 10-digit id of a Google Ads account you can sign in to, as shown at the "
     "top right of Google Ads (123-456-7890)."
 )
+_MARKET_HINT = (
+    "Google refused a value of the request; the ones you choose are the market's: check "
+    "market.geo, market.language and market.network in the persona file (or --geo, "
+    "--language, --network), e.g. geo: US, language: en, network: google-search."
+)
 _QUOTA_HINT = (
     "This is the API quota: planning requests are limited to about one per second per "
     "customer, and each access level has a daily limit. Wait a little and run the command "
@@ -88,6 +93,10 @@ _HINTS: dict[tuple[str, str], str] = {
     ),
     ("quota_error", "RESOURCE_EXHAUSTED"): _QUOTA_HINT,
     ("quota_error", "RESOURCE_TEMPORARILY_EXHAUSTED"): _QUOTA_HINT,
+    # KeywordPlanIdeaError.INVALID_VALUE: "The input has an invalid value"; in
+    # longtail's requests the values a user chooses are the market's.
+    ("keyword_plan_idea_error", "INVALID_VALUE"): _MARKET_HINT,
+    ("criterion_error", "CANNOT_TARGET_LANGUAGE"): _MARKET_HINT,
 }
 
 # Hints for errors that reach us as google.api_core exceptions, by gRPC status.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from longtail.planner.metrics import (
     KeywordMetrics,
+    enum_name,
     geo_target_constants,
     keyword_metrics_from,
     keyword_plan_network,
@@ -90,7 +91,8 @@ def fetch_keyword_ideas(
             request.keyword_annotation.append("KEYWORD_CONCEPT")
         while True:
             response = service.send(KEYWORD_IDEAS, request)
-            page = [idea for idea in _ideas(response.results, group) if idea.keyword not in seen]
+            results = type(response).pb(response).results
+            page = [idea for idea in _ideas(results, group) if idea.keyword not in seen]
             for idea in page:
                 seen[idea.keyword] = idea
             if on_page is not None:
@@ -114,20 +116,19 @@ def credited_seed(keyword: str, seeds: Sequence[str]) -> str:
 
 
 def _ideas(results: Any, seeds: Sequence[str]) -> Iterator[KeywordIdea]:
+    """KeywordIdeas from raw protobuf GenerateKeywordIdeaResult messages."""
     for result in results:
         keyword = normalise_keyword(result.text)
         if not keyword:
             continue
-        if "keyword_idea_metrics" in result:
+        if result.HasField("keyword_idea_metrics"):
             metrics = keyword_metrics_from(keyword, result.keyword_idea_metrics, None)
         else:
             metrics = KeywordMetrics.no_data(keyword)
-        concepts: tuple[tuple[str, str], ...] = ()
-        if "keyword_annotations" in result:
-            concepts = tuple(
-                (concept.name, getattr(concept.concept_group.type_, "name", "UNKNOWN"))
-                for concept in result.keyword_annotations.concepts
-            )
+        concepts = tuple(
+            (concept.name, enum_name(concept.concept_group, "type_"))
+            for concept in result.keyword_annotations.concepts
+        )
         yield KeywordIdea(keyword, credited_seed(keyword, seeds), metrics, concepts)
 
 
