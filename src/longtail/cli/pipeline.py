@@ -76,9 +76,8 @@ annotations_option = click.option(
 )
 @click.option(
     "--geo",
-    multiple=True,
-    metavar="CODE",
-    help="Ask for ideas in this country instead of the persona's (repeatable, up to 10).",
+    metavar="CODES",
+    help="Ask for ideas in these countries instead of the persona's: GB, or CA,US.",
 )
 @click.option("--language", metavar="CODE", help="Ask for ideas in this language instead.")
 @click.option(
@@ -93,7 +92,7 @@ def ideas(
     rate: float,
     annotations: bool,
     limit: int,
-    geo: tuple[str, ...],
+    geo: str | None,
     language: str | None,
     network: str | None,
 ) -> None:
@@ -120,7 +119,7 @@ def ideas(
             planner,
             annotations=annotations,
             limit=limit,
-            geo=geo or None,
+            geo=geo.split(",") if geo else None,
             language=language,
             network=network,
         )
