@@ -247,6 +247,25 @@ def test_record_from_a_replay_then_replay_the_recording(tmp_path: Path) -> None:
     assert manifest["label"].startswith("recorded from a live Google Ads account on ")
 
 
+def test_record_with_ideas_replays_the_same_ideas(tmp_path: Path) -> None:
+    db, recording = tmp_path / "p.db", tmp_path / "recording"
+    assert longtail("--db", db, "expand", ROOT / "personas").exit_code == 0
+    result = longtail(
+        "--db", db, "record", "-o", recording, "--ideas", "--replay", FIXTURES, "--rate", "1000"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Recorded 6 exchanges in {recording}." in result.output
+    assert len(list(recording.glob("keyword_ideas_*.json"))) == 5
+
+    query = "SELECT persona_id, keyword FROM candidates WHERE source = 'planner-idea' ORDER BY 1, 2"
+    recorded = sqlite3.connect(db).execute(query).fetchall()
+    replayed_db = tmp_path / "replayed.db"
+    assert longtail("--db", replayed_db, "expand", ROOT / "personas").exit_code == 0
+    again = longtail("--db", replayed_db, "ideas", "--replay", recording, "--rate", "1000")
+    assert again.exit_code == 0, again.output
+    assert sqlite3.connect(replayed_db).execute(query).fetchall() == recorded != []
+
+
 def test_record_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     assert longtail("--db", db, "expand", DATA / "personas").exit_code == 0

@@ -148,6 +148,18 @@ def test_more_keywords_than_a_batch_are_sent_in_several_requests(
     assert batches[-1][-1].avg_monthly_searches == 14_800
 
 
+def test_the_api_limit_of_ten_thousand_keywords_a_request_is_used_in_full(
+    planner_start_replay: StartReplay, planner_service: MakeService
+) -> None:
+    server = planner_start_replay()
+    keywords = [f"sample keyword {number}" for number in range(10_001)]
+
+    results = lookup(planner_service(replay_client(server.endpoint)), keywords)
+
+    assert server.requests == [(HISTORICAL_METRICS, 10_000), (HISTORICAL_METRICS, 1)]
+    assert len(results) == 10_001
+
+
 def test_explorer_access_error_names_request_id_and_fix_but_no_token(
     planner_start_replay: StartReplay, planner_service: MakeService
 ) -> None:
