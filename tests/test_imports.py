@@ -91,13 +91,6 @@ ES_CO_ROWS = [
 ]
 
 
-def test_data_file_is_the_real_export_byte_for_byte() -> None:
-    shared = Path("/work/shared/data/keyword-planner-export-es-CO.tsv")
-    if not shared.exists():
-        pytest.skip("the shared data folder is not mounted here")
-    assert ES_CO.read_bytes() == shared.read_bytes()
-
-
 def test_reads_the_real_es_co_export_value_by_value() -> None:
     imported = read_export(ES_CO)
     assert imported.format == KEYWORD_PLANNER

@@ -175,8 +175,8 @@ def test_explorer_access_error_names_request_id_and_fix_but_no_token(
     )
     client = replay_client(server.endpoint)
     # Distinctive secrets, so their absence from the message means something.
-    client.developer_token = "devtoken-SECRET-0042"
-    client.credentials = Credentials(token="oauth-SECRET-0042")  # type: ignore[no-untyped-call]
+    client.developer_token = "fake-devtoken-0042"
+    client.credentials = Credentials(token="fake-oauth-0042")  # type: ignore[no-untyped-call]
 
     with pytest.raises(PlannerError) as raised:
         lookup(planner_service(client), ["trail running shoes"])
@@ -187,7 +187,7 @@ def test_explorer_access_error_names_request_id_and_fix_but_no_token(
     assert "authorization_error.DEVELOPER_TOKEN_NOT_APPROVED" in message
     assert "Keyword Planner needs Basic access or higher for the developer token" in message
     assert "API Center of your manager account" in message
-    assert "SECRET" not in message
+    assert "-0042" not in message
 
 
 def test_bad_customer_id_error_says_which_setting_to_fix(
@@ -298,10 +298,10 @@ def test_live_client_reports_library_config_errors_without_secrets(tmp_path: Pat
     config = tmp_path / "google-ads.yaml"
     # No use_proto_plus: the library refuses the file before any network call.
     config.write_text(
-        "developer_token: devtoken-SECRET-0042\n"
+        "developer_token: fake-devtoken-0042\n"
         "client_id: sample-client-id\n"
-        "client_secret: client-SECRET-0042\n"
-        "refresh_token: refresh-SECRET-0042\n",
+        "client_secret: fake-client-0042\n"
+        "refresh_token: fake-refresh-0042\n",
         encoding="utf-8",
     )
 
@@ -311,7 +311,7 @@ def test_live_client_reports_library_config_errors_without_secrets(tmp_path: Pat
     message = str(raised.value)
     assert str(config) in message
     assert "use_proto_plus" in message
-    assert "SECRET" not in message
+    assert "-0042" not in message
 
 
 def test_malformed_fixture_file_is_named_with_its_line(tmp_path: Path) -> None:
