@@ -454,17 +454,7 @@ def historical_metrics_response(
     names; competition is "LOW", "MEDIUM" or "HIGH"; bids are in micros.
     """
     _, response_class = message_classes(HISTORICAL_METRICS, api_version)
-    messages = []
-    for result in results:
-        message: dict[str, Any] = {
-            "text": result["text"],
-            "close_variants": list(result.get("close_variants", ())),
-        }
-        metrics = _metrics_message(result)
-        if metrics is not None:
-            message["keyword_metrics"] = metrics
-        messages.append(message)
-    return response_class(results=messages)
+    return response_class(results=[_result_message(r, "keyword_metrics") for r in results])
 
 
 def keyword_ideas_request(
@@ -505,13 +495,7 @@ def keyword_ideas_response(
     _, response_class = message_classes(KEYWORD_IDEAS, api_version)
     messages = []
     for result in results:
-        message: dict[str, Any] = {
-            "text": result["text"],
-            "close_variants": list(result.get("close_variants", ())),
-        }
-        metrics = _metrics_message(result)
-        if metrics is not None:
-            message["keyword_idea_metrics"] = metrics
+        message = _result_message(result, "keyword_idea_metrics")
         annotated = (concepts or {}).get(result["text"])
         if annotated:
             message["keyword_annotations"] = {
@@ -524,6 +508,18 @@ def keyword_ideas_response(
     return response_class(
         results=messages, next_page_token=next_page_token, total_size=len(messages)
     )
+
+
+def _result_message(result: SampleResult, metrics_field: str) -> dict[str, Any]:
+    """A result (historical metrics or idea) as a dict: text, close variants, metrics if any."""
+    message: dict[str, Any] = {
+        "text": result["text"],
+        "close_variants": list(result.get("close_variants", ())),
+    }
+    metrics = _metrics_message(result)
+    if metrics is not None:
+        message[metrics_field] = metrics
+    return message
 
 
 def _metrics_message(result: SampleResult) -> dict[str, Any] | None:
