@@ -13,7 +13,7 @@ from longtail.errors import InputError
 from longtail.expand import Candidate
 from longtail.personas import load_personas
 from longtail.planner.metrics import KeywordMetrics
-from longtail.store import Market, Store
+from longtail.store import SCHEMA_VERSION, Market, Store
 
 VALID = Path(__file__).parent / "data" / "personas"
 
@@ -172,7 +172,7 @@ def test_a_schema_1_database_gains_the_new_columns_and_keeps_its_rows(tmp_path: 
         "SELECT keyword, avg_monthly_searches, concepts, brand FROM keyword_metrics"
     ).fetchone()
     assert row == ("tent", 90, None, None)
-    assert store.conn.execute("PRAGMA user_version").fetchone() == (2,)
+    assert store.conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_ideas_are_candidates_with_their_seed_and_keep_concepts(store: Store) -> None:

@@ -74,6 +74,9 @@ class Candidate:
     source_field: str  # one of personas.TEXT_FIELDS
     source_phrase: str  # the text it came from, as written
     pattern: str  # "noun-chunk" | "product" | "product+qualifier"
+    # informational | commercial | transactional | navigational (longtail.intent);
+    # None where nothing labelled it (imports, ideas before labelling).
+    intent: str | None = None
 
 
 @functools.cache

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from longtail.planner.metrics import KeywordMetrics
 
 DEFAULT_DB = "longtail.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 PERSONAS = "personas"
 CANDIDATES = "candidates"
@@ -50,6 +50,8 @@ ADDED_COLUMNS: list[tuple[str, str, type]] = [
     # and BRAND / OTHER_BRANDS / NON_BRAND, so brand terms can be set apart.
     ("keyword_metrics", "concepts", str),
     ("keyword_metrics", "brand", str),
+    # Schema 3: the search intent of each candidate (longtail.intent).
+    ("candidates", "intent", str),
 ]
 
 # Where a candidate came from: the spaCy expansion, Keyword Planner ideas;
@@ -277,7 +279,8 @@ class Store:
         """Upsert candidates from `source` beside the ones stored; returns rows written.
 
         A (persona, keyword) already stored takes the new provenance: one row
-        per pair, whichever source named it last.
+        per pair, whichever source named it last. An intent already stored is
+        kept when the new row has none.
         """
         created_at = now()
         rows = (
@@ -288,6 +291,7 @@ class Store:
                 c.source_field,
                 c.source_phrase,
                 c.pattern,
+                c.intent,
                 created_at,
             )
             for c in candidates
@@ -295,10 +299,11 @@ class Store:
         with self.db.atomic():
             cursor = self.conn.executemany(
                 f"""INSERT INTO {CANDIDATES} (persona_id, keyword, source, source_field,
-                    source_phrase, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    source_phrase, pattern, intent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (persona_id, keyword) DO UPDATE SET source = excluded.source,
                     source_field = excluded.source_field,
                     source_phrase = excluded.source_phrase, pattern = excluded.pattern,
+                    intent = coalesce(excluded.intent, intent),
                     created_at = excluded.created_at""",
                 rows,
             )
@@ -477,7 +482,8 @@ class Store:
 
         return pd.read_sql_query(
             f"""SELECT c.keyword, c.persona_id, p.name AS persona_name, c.source_field,
-                c.pattern, m.avg_monthly_searches, p.segment_clv, p.currency, m.competition,
+                c.pattern, c.intent, m.avg_monthly_searches, p.segment_clv, p.currency,
+                m.competition,
                 m.low_top_of_page_bid, m.high_top_of_page_bid, m.close_variant_of
             FROM {CANDIDATES} c
             JOIN {PERSONAS} p ON p.id = c.persona_id
@@ -509,7 +515,7 @@ class Store:
 
         return pd.read_sql_query(
             f"""SELECT s.keyword, s.persona_id, p.name AS persona_name, c.source_field,
-                c.pattern, s.avg_monthly_searches, s.segment_clv, s.value, p.currency,
+                c.pattern, c.intent, s.avg_monthly_searches, s.segment_clv, s.value, p.currency,
                 m.competition, m.low_top_of_page_bid, m.high_top_of_page_bid,
                 m.close_variant_of
             FROM {SCORES} s
@@ -554,6 +560,7 @@ _SCORED_DTYPES: dict[str, Any] = {
     "persona_name": "string",
     "source_field": "string",
     "pattern": "string",
+    "intent": "string",
     "avg_monthly_searches": "Int64",
     "segment_clv": "float64",
     "value": "float64",
