@@ -147,6 +147,8 @@ class Persona(_Strict):
     market: Market = Market()
     clv: ClvInputs
     negative_keywords: TextList = []
+    # Brand names this segment searches for (the shop's or others'): navigational intent.
+    brands: TextList = []
     channels: TextList = []
     landing_page: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
 
