@@ -106,7 +106,11 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], source: str) -> Confi
         if section == "modifiers":
             for key in values:
                 extra = given.get(f"extra_{key}", [])
-                section_values[key] = [*section_values[key], *extra]
+                if isinstance(section_values[key], list) and isinstance(extra, list):
+                    section_values[key] = [*section_values[key], *extra]
+                else:
+                    # Reported below: spreading a string would make a list of letters.
+                    section_values[key] = None
         merged[section] = section_values
     expansion = merged["expansion"]
     for key in ("min_words", "max_words", "per_persona_cap"):
@@ -143,5 +147,5 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], source: str) -> Confi
 def _unknown(source: str, key: str, known: list[str], prefix: str = "") -> str:
     name = key.removeprefix(prefix)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"did you mean {prefix}{close[0]!r}?" if close else f"known: {', '.join(known)}"
+    hint = f"did you mean {prefix}{close[0]}?" if close else f"known: {', '.join(known)}"
     return f"{source}: {key} is not a setting longtail knows; {hint}"
