@@ -220,3 +220,17 @@ def test_ideas_are_candidates_with_their_seed_and_keep_concepts(store: Store) ->
 def test_max_age_zero_counts_nothing_as_fresh(store: Store) -> None:
     store.save_metrics(US, [metrics("hydration vest", 100)], source="replay")
     assert store.fresh_keywords(US, ["hydration vest"], "replay", timedelta(0)) == set()
+
+
+def test_applied_clv_replaces_the_files_estimate_in_scoring_and_survives_reloading(
+    store: Store,
+) -> None:
+    from longtail.clv import ClvEstimate
+
+    store.replace_candidates(["trail-runner"], [candidate("hydration vest")])
+    store.apply_clv({"trail-runner": ClvEstimate(600.0, "orders", "from orders.csv")})
+    personas = load_personas([VALID])
+    store.save_personas([(p, estimate_clv(p.clv)) for p in personas])  # files read again
+    inputs = store.scoring_inputs()
+    assert inputs.loc[inputs.persona_id == "trail-runner", "segment_clv"].tolist() == [600.0]
+    assert store.applied_clv()["trail-runner"]["clv_method"] == "orders"

@@ -43,6 +43,9 @@ CANDIDATES = "candidates"
 KEYWORD_METRICS = "keyword_metrics"
 SCORES = "scores"
 RUNS = "runs"
+# CLV computed from an order history (`longtail clv --apply`): it stands in for
+# the persona file's estimate in scoring, and survives re-reading the files.
+APPLIED_CLV = "applied_clv"
 
 # (table, column, type) added after schema 1, in the order they came.
 ADDED_COLUMNS: list[tuple[str, str, type]] = [
@@ -193,6 +196,18 @@ class Store:
                     "scored_at": str,
                 },
                 pk=("persona_id", "keyword"),
+                if_not_exists=True,
+            )
+            self.db.table(APPLIED_CLV).create(
+                {
+                    "persona_id": str,
+                    "segment_clv": float,
+                    "clv_method": str,
+                    "clv_formula": str,
+                    "applied_at": str,
+                },
+                pk="persona_id",
+                not_null={"segment_clv"},
                 if_not_exists=True,
             )
             self.db.table(RUNS).create(
@@ -482,11 +497,13 @@ class Store:
 
         return pd.read_sql_query(
             f"""SELECT c.keyword, c.persona_id, p.name AS persona_name, c.source_field,
-                c.pattern, c.intent, m.avg_monthly_searches, p.segment_clv, p.currency,
+                c.pattern, c.intent, m.avg_monthly_searches,
+                coalesce(a.segment_clv, p.segment_clv) AS segment_clv, p.currency,
                 m.competition,
                 m.low_top_of_page_bid, m.high_top_of_page_bid, m.close_variant_of
             FROM {CANDIDATES} c
             JOIN {PERSONAS} p ON p.id = c.persona_id
+            LEFT JOIN {APPLIED_CLV} a ON a.persona_id = p.id
             LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = c.keyword AND m.geo = p.geo
                  AND m.language = p.language AND m.network = p.network
             ORDER BY c.persona_id, c.keyword""",
@@ -531,6 +548,26 @@ class Store:
     def score_count(self) -> int:
         """How many (persona, keyword) scores are stored."""
         return int(self.db.execute(f"SELECT count(*) FROM {SCORES}").fetchone()[0])
+
+    def apply_clv(self, estimates: Mapping[str, ClvEstimate]) -> None:
+        """Store CLVs computed from order history; scoring uses them over the files' estimates."""
+        applied_at = now()
+        with self.db.atomic():
+            self.conn.executemany(
+                f"""INSERT INTO {APPLIED_CLV} (persona_id, segment_clv, clv_method, clv_formula,
+                    applied_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (persona_id) DO UPDATE SET segment_clv = excluded.segment_clv,
+                    clv_method = excluded.clv_method, clv_formula = excluded.clv_formula,
+                    applied_at = excluded.applied_at""",
+                [
+                    (persona_id, clv.value, clv.method, clv.formula, applied_at)
+                    for persona_id, clv in estimates.items()
+                ],
+            )
+
+    def applied_clv(self) -> dict[str, dict[str, Any]]:
+        """The CLVs applied from order history, by persona id."""
+        return {row["persona_id"]: row for row in self.db.query(f"SELECT * FROM {APPLIED_CLV}")}
 
     # ------------------------------------------------------------ runs
 
