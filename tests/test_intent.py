@@ -407,7 +407,7 @@ def test_command_reports_a_bad_config_file_as_bad_input(tmp_path: Path) -> None:
     result = longtail("intent", "--config", settings, "tents")
     assert result.exit_code == 2
     assert "modifiers.extra_transactionl is not a setting" in result.output
-    assert "did you mean modifiers.'extra_transactional'?" in result.output
+    assert "did you mean modifiers.extra_transactional?" in result.output
     missing = longtail("intent", "--config", tmp_path / "nowhere.toml", "tents")
     assert missing.exit_code == 2
     assert "no such config file" in missing.output

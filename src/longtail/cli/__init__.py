@@ -116,13 +116,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from longtail.cli import imports, intent, personas, pipeline
+    from longtail.cli import clv, imports, intent, personas, pipeline
 
     cli.add_command(personas.personas)
     for command in pipeline.COMMANDS:
         cli.add_command(command)
     cli.add_command(imports.import_command)
     cli.add_command(intent.intent_command)
+    cli.add_command(clv.clv_command)
 
 
 _register()
