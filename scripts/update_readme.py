@@ -59,6 +59,7 @@ def render(text: str) -> str:
         shutil.copytree(ROOT / "personas", workdir / "personas")
         shutil.copytree(ROOT / "fixtures", workdir / "fixtures")
         shutil.copytree(ROOT / "tests" / "data", workdir / "tests" / "data")
+        shutil.copytree(ROOT / "examples", workdir / "examples")
 
         def fill(match: re.Match[str]) -> str:
             output = run(match["command"], workdir)
