@@ -140,13 +140,13 @@ def test_run_prints_each_stage(demo: tuple[Path, Path, Result]) -> None:
         .fetchone()
     )
     lines = result.output.splitlines()
-    assert f"Stored {rows[0]} candidates for {rows[1]} personas." in lines
+    assert f"Stored {rows[0]:,} candidates for {rows[1]} personas." in lines
     assert (
-        f"Volumes: 1 request, {rows[0] - duplicates(db)} keywords asked, 0 served from "
+        f"Volumes: 1 request, {rows[0] - duplicates(db):,} keywords asked, 0 served from "
         "cache" in result.output
     )
     assert any(
-        line.startswith(f"Wrote {xlsx}: {rows[0]} keywords for 5 segments") for line in lines
+        line.startswith(f"Wrote {xlsx}: {rows[0]:,} keywords for 5 segments") for line in lines
     )
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from google.ads.googleads.client import GoogleAdsClient
 
+    from longtail.config import Config
+    from longtail.expand import Candidate
     from longtail.planner.lookup import LookupPlan, LookupStats
     from longtail.planner.record import Recorder
     from longtail.planner.service import PlanningService
@@ -39,6 +41,8 @@ class ExpandResult:
     personas: list[Persona]
     candidates: int
     per_persona: list[dict[str, Any]]
+    # The candidates as stored, with their unstored details (every pattern, modifier).
+    expanded: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,22 +60,46 @@ def load_stage(paths: Sequence[Path]) -> list[tuple[Persona, ClvEstimate]]:
     return [(persona, estimate_clv(persona.clv)) for persona in load_personas(paths)]
 
 
-def expand_stage(store: Store, loaded: Sequence[tuple[Persona, ClvEstimate]]) -> ExpandResult:
+def expand_stage(
+    store: Store,
+    loaded: Sequence[tuple[Persona, ClvEstimate]],
+    config: Config | None = None,
+    model: str | None = None,
+) -> ExpandResult:
     """Store validated personas with their candidate keywords, in one transaction.
 
     Callers validate first (`load_stage`), so invalid persona files leave the
-    database untouched.
+    database untouched. `config` defaults to load_config(); `model` overrides
+    its expansion.model.
     """
-    from longtail.expand import expand_personas
+    from longtail.config import load_config
+    from longtail.expand import expand_personas, load_nlp
 
+    settings = config if config is not None else load_config()
+    nlp = load_nlp(model or settings.expansion.model or None)
     personas = [persona for persona, _ in loaded]
-    candidates = expand_personas(personas)
+    candidates = label_intents(expand_personas(personas, nlp, settings), personas, settings)
     with store.transaction():
         store.save_personas(loaded)
         written = store.replace_candidates([p.id for p in personas], candidates)
     ids = {p.id for p in personas}
     summary = [row for row in store.candidate_summary() if row["persona_id"] in ids]
-    return ExpandResult(personas, written, summary)
+    return ExpandResult(personas, written, summary, tuple(candidates))
+
+
+def label_intents(
+    candidates: Sequence[Candidate], personas: Sequence[Persona], config: Config
+) -> list[Candidate]:
+    """Each candidate with its search intent, judged with its persona's brands."""
+    from dataclasses import replace
+
+    from longtail.intent import IntentClassifier
+
+    classifiers = {
+        p.id: IntentClassifier(config.modifiers, brands=[*p.brands, *config.modifiers.navigational])
+        for p in personas
+    }
+    return [replace(c, intent=classifiers[c.persona_id].classify(c.keyword)) for c in candidates]
 
 
 class PlannerSession:
@@ -183,8 +211,14 @@ def ideas_stage(
     are stored as the persona's candidates, with the metrics Google sent, in
     the market they were asked in. The most searched ideas are kept first.
     """
+    from longtail.config import load_config
+    from longtail.expand import filter_keywords, load_nlp
+    from longtail.intent import IntentClassifier
     from longtail.planner.ideas import fetch_keyword_ideas
     from longtail.store import Market
+
+    settings = load_config()
+    nlp = load_nlp(settings.expansion.model or None)
 
     seeds = store.seeds()
     if not seeds:
@@ -208,12 +242,20 @@ def ideas_stage(
             network=asked.network,
             annotations=annotations,
         )
+        # Ideas obey the same rules as generated candidates (length, edges, a noun).
+        accepted = set(filter_keywords([idea.keyword for idea in ideas], nlp, settings.expansion))
+        ideas = [idea for idea in ideas if idea.keyword in accepted]
         # Most searched first; a stable sort keeps Google's order among equals.
         ranked = sorted(
             ideas, key=lambda idea: idea.metrics.avg_monthly_searches or 0, reverse=True
         )
         kept = ranked[:limit]
-        store.save_ideas(persona_id, asked, kept, source)
+        classifier = IntentClassifier(
+            settings.modifiers,
+            brands=[*store.persona_brands(persona_id), *settings.modifiers.navigational],
+        )
+        intents = {idea.keyword: classifier.classify(idea.keyword) for idea in kept}
+        store.save_ideas(persona_id, asked, kept, source, intents)
         rows.append(
             {
                 "persona_id": persona_id,

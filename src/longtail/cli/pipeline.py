@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +14,9 @@ from typing import TYPE_CHECKING
 import click
 
 from longtail.cli.common import (
+    config_option,
     max_age_option,
+    model_option,
     open_db,
     paths_or_default,
     persona_paths,
@@ -21,6 +28,7 @@ from longtail.cli.output import table
 if TYPE_CHECKING:
     import pandas as pd
 
+    from longtail.expand import Candidate
     from longtail.pipeline import ExpandResult, ExportResult, IdeasResult
     from longtail.planner.lookup import LookupStats
 
@@ -37,23 +45,66 @@ output_option = click.option(
 
 @click.command()
 @persona_paths
+@config_option
+@model_option
+@click.option(
+    "--show", is_flag=True, help="Also list every candidate with the text and pattern it came from."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "json"]),
+    help="Write the candidates to stdout as CSV or JSON for other tools; "
+    "the summary goes to stderr.",
+)
 @click.pass_context
-def expand(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def expand(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    config_path: Path | None,
+    model: str | None,
+    show: bool,
+    output_format: str | None,
+) -> None:
     """Turn each persona's words into candidate keywords and store them.
 
     PATHS are persona files or folders of them (default: personas/). Every
     file is validated first; if any is invalid nothing is stored. Rerunning
     replaces each persona's expanded candidates with the new set.
 
+    Candidates come from the personas' noun phrases, products with their
+    qualifiers, pain points turned into solutions, and the modifier lists
+    and brands of the config (--config, else ./longtail.toml, over the
+    bundled defaults). Each has expansion.min_words to max_words words (two
+    to six by default), and each persona keeps at most
+    expansion.per_persona_cap of them (300 by default).
+
     Example:
 
     \b
         longtail expand personas/
+        longtail expand personas/ --show
+        longtail expand personas/ --format csv > candidates.csv
     """
+    from longtail.config import load_config
+    from longtail.expand import check_modifiers, load_nlp
     from longtail.pipeline import expand_stage, load_stage
 
+    config = load_config(config_path)
+    check_modifiers(config.modifiers)
     loaded = load_stage(paths_or_default(paths))
-    click.echo(_expand_report(expand_stage(open_db(ctx), loaded)))
+    # A missing model is reported before the database is created or touched;
+    # the stage then finds it loaded.
+    load_nlp(model or config.expansion.model or None)
+    result = expand_stage(open_db(ctx), loaded, config=config, model=model)
+    if output_format is not None:
+        writer = _candidates_csv if output_format == "csv" else _candidates_json
+        click.echo(writer(result.expanded), nl=False)
+        click.echo(_expand_report(result), err=True)
+        return
+    if show:
+        click.echo(_candidates_listing(result.expanded))
+    click.echo(_expand_report(result))
 
 
 annotations_option = click.option(
@@ -340,13 +391,106 @@ def _expand_report(result: ExpandResult) -> str:
         )
         for row in result.per_persona
     ]
-    return "\n".join(
-        [
-            table(["persona", "candidates", "long tail", "share"], rows, right=[1, 2, 3]),
-            f"Stored {result.candidates:,} candidates for {len(result.personas)} personas.",
-            "",
-        ]
-    )
+    lines = [
+        table(["persona", "candidates", "long tail", "share"], rows, right=[1, 2, 3]),
+        f"Stored {result.candidates:,} candidates for {len(result.personas)} personas.",
+        "",
+    ]
+    if result.expanded:
+        lines += [_breakdown(result, "pattern"), "", _breakdown(result, "intent"), ""]
+    return "\n".join(lines)
+
+
+def _breakdown(result: ExpandResult, by: str) -> str:
+    """Candidates per persona by pattern or by intent (`-`: not labelled), one column each."""
+    from longtail.config import INTENTS
+    from longtail.expand import PATTERNS
+
+    def value(candidate: Candidate) -> str:
+        found = candidate.pattern if by == "pattern" else candidate.intent
+        return found or "-"
+
+    counts = Counter((c.persona_id, value(c)) for c in result.expanded)
+    present = {name for _, name in counts}
+    order = [*(PATTERNS if by == "pattern" else INTENTS), "-"]
+    columns = [name for name in order if name in present]
+    columns += sorted(present - set(columns))
+    rows = [
+        (persona.id, *(counts[(persona.id, name)] for name in columns))
+        for persona in result.personas
+    ]
+    return table([f"by {by}", *columns], rows, right=range(1, len(columns) + 1))
+
+
+# Source phrases longer than this are cut in the --show listing; --format has them whole.
+SHOW_SOURCE_WIDTH = 60
+
+EXPORT_COLUMNS = (
+    "keyword",
+    "persona_id",
+    "source_field",
+    "source_phrase",
+    "pattern",
+    "intent",
+    "long_tail",
+)
+
+
+def _candidates_listing(candidates: Sequence[Candidate]) -> str:
+    """Every candidate with its provenance, persona by persona."""
+    blocks = []
+    for persona_id in dict.fromkeys(c.persona_id for c in candidates):
+        rows = []
+        for c in candidates:
+            if c.persona_id != persona_id:
+                continue
+            source = c.source_phrase
+            if len(source) > SHOW_SOURCE_WIDTH:
+                source = source[: SHOW_SOURCE_WIDTH - 1].rstrip() + "…"
+            via = f" with {c.modifier}" if c.modifier else ""
+            rows.append(
+                (c.keyword, ", ".join(c.patterns or (c.pattern,)), c.intent,
+                 f"{c.source_field}: {source}{via}")
+            )  # fmt: skip
+        blocks.append(
+            f"{persona_id}: {len(rows):,} candidates\n"
+            + table(["keyword", "patterns", "intent", "from"], rows)
+            + "\n"
+        )
+    return "\n".join(blocks)
+
+
+def _export_row(candidate: Candidate) -> dict[str, object]:
+    return {
+        "keyword": candidate.keyword,
+        "persona_id": candidate.persona_id,
+        "source_field": candidate.source_field,
+        "source_phrase": candidate.source_phrase,
+        "pattern": candidate.pattern,
+        "intent": candidate.intent,
+        "long_tail": candidate.long_tail,
+    }
+
+
+def _candidates_csv(candidates: Sequence[Candidate]) -> str:
+    """One row per candidate; an unlabelled intent is empty, long_tail true or false."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for candidate in candidates:
+        row = _export_row(candidate)
+        row["intent"] = row["intent"] or ""
+        row["long_tail"] = "true" if row["long_tail"] else "false"
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _candidates_json(candidates: Sequence[Candidate]) -> str:
+    """A JSON array: the CSV's columns, plus every pattern that made each and its modifier."""
+    rows = [
+        {**_export_row(c), "patterns": list(c.patterns), "modifier": c.modifier} for c in candidates
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
 def _ideas_report(result: IdeasResult) -> str:
