@@ -474,3 +474,23 @@ def test_the_rate_option_defaults_to_googles_planning_limit() -> None:
     for name in ("volumes", "run"):
         [rate] = [p for p in cli.commands[name].params if p.name == "rate"]
         assert rate.default == DEFAULT_RATE
+
+
+def test_every_candidate_carries_its_intent_into_the_workbook(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    from longtail.config import INTENTS
+    from longtail.intent import classify
+
+    db, xlsx, _ = demo
+    conn = sqlite3.connect(db)
+    labels = dict(
+        conn.execute("SELECT persona_id || '|' || keyword, intent FROM candidates").fetchall()
+    )
+    assert set(labels.values()) <= set(INTENTS)
+    assert labels["trail-runner|hydration vest"] == classify("hydration vest")
+    sheet = openpyxl.load_workbook(xlsx)["Keywords"]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Intent")
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        assert row[column] == labels[f"{row[header.index('Persona ID')]}|{row[0]}"]

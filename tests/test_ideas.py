@@ -218,6 +218,12 @@ def test_ideas_command_stores_candidates_and_their_volumes(tmp_path: Path) -> No
         == keyword.startswith(("ridgeline", "trailforge", "peakwell"))
         for keyword, kind in brands.items()
     )
+    # Ideas are labelled like generated candidates: "ridgeline ..." names a brand.
+    intents = dict(
+        conn.execute("SELECT keyword, intent FROM candidates WHERE source = 'planner-idea'")
+    )
+    assert None not in intents.values()
+    assert {intents[k] for k in intents if k.endswith(" sale")} == {"transactional"}
     # The lookup that follows does not ask again for what the ideas brought.
     volumes = longtail("--db", db, "volumes", "--replay", FIXTURES, "--dry-run")
     assert "(50 served from cache)" in volumes.output
