@@ -32,3 +32,9 @@ def test_readme_output_matches_what_the_commands_print() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_readme_documents_the_bundled_defaults_verbatim() -> None:
+    from longtail.config import default_config_text
+
+    assert f"```toml\n{default_config_text().rstrip()}\n```" in README
