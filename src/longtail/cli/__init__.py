@@ -7,7 +7,6 @@ imports what it needs when it runs, so `longtail --help` starts fast.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 from typing import Any
@@ -87,6 +86,10 @@ def cli(ctx: click.Context, db_path: str) -> None:
     """
     ctx.obj = {"db_path": db_path}
     if os.environ.get(DEBUG_VARIABLE) != "1":
+        # Imported here, not at the top: logging costs `longtail --help` a
+        # sixth of its start-up, and only a running command needs it.
+        import logging
+
         # The Google Ads library logs every failed request with its customer id
         # and headers; longtail reports the failure itself, without them.
         logging.getLogger("google.ads.googleads").setLevel(logging.CRITICAL)
