@@ -82,18 +82,18 @@ importing this module (for `estimate_clv`) stays cheap.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from longtail import delimited
+from longtail.delimited import decimal_mark_proved, quoted_columns
 from longtail.errors import InputError, Problem, ProblemsError
 from longtail.personas import ClvInputs
 
@@ -569,7 +569,7 @@ def read_mapping(path: Path) -> dict[str, str]:
     if customer is None or persona is None:
         raise InputError(
             f"{path} is not a customer → persona mapping: its first row has "
-            f"{_quoted(header)}; it needs a header row with customer_id and persona_id, "
+            f"{quoted_columns(header)}; it needs a header row with customer_id and persona_id, "
             "then one customer a row"
         )
     mapping: dict[str, str] = {}
@@ -835,31 +835,15 @@ def _table(path: Path, text: str) -> tuple[int, list[str], list[tuple[int, list[
     delimiter = max(_DELIMITERS, key=first.count)
     records = [
         (line, cells)
-        for line, cells in _records(path, text, delimiter)
+        for line, cells in delimited.records(path, text, delimiter, "check the quotes on that line")
         if any(cell.strip() for cell in cells)
     ]
     if not records:
         raise InputError(f"{path} is empty; it should have a header row, then one row a line")
     (header_line, header), data = records[0], records[1:]
     if not data:
-        raise InputError(f"{path} has a header row ({_quoted(header)}) but no rows after it")
+        raise InputError(f"{path} has a header row ({quoted_columns(header)}) but no rows after it")
     return header_line, header, data
-
-
-def _records(path: Path, text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Each record with the 1-based line of the file it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 1
-    try:
-        for record in reader:
-            yield line, record
-            line = reader.line_num + 1
-    except csv.Error as error:
-        name = {",": "comma", ";": "semicolon", "\t": "tab"}[delimiter]
-        raise InputError(
-            f"{path}:{reader.line_num}: cannot be read as {name}-separated text ({error}); "
-            "check the quotes on that line"
-        ) from error
 
 
 def _order_columns(
@@ -881,7 +865,7 @@ def _order_columns(
         if found is not None:
             index[role] = found
             continue
-        has = f"its columns are {_quoted(header)}"
+        has = f"its columns are {quoted_columns(header)}"
         if named:
             raise InputError(f"{path} has no column {named!r} ({option}); {has}")
         fix = f"name it with {option}"
@@ -900,11 +884,6 @@ def _column_key(name: str) -> str:
 
 def _cell(cells: list[str], index: int) -> str:
     return cells[index].strip() if index < len(cells) else ""
-
-
-def _quoted(names: Sequence[str]) -> str:
-    shown = [repr(" ".join(name.split())) for name in names if name.strip()]
-    return ", ".join(shown) if shown else "no columns"
 
 
 class _DateReader:
@@ -1058,18 +1037,5 @@ def _currency(mark: str) -> bool:
 
 
 def _decimal_evidence(number: str) -> str | None:
-    """The decimal mark an amount proves ("12.50", "1.234,56"), or None when it could be either.
-
-    A lone mark before exactly three digits ("1,300") proves nothing: it may
-    group thousands.
-    """
-    text = re.sub(r"[\s\u00a0\u202f']", "", number)
-    dot, comma = text.rfind("."), text.rfind(",")
-    if dot >= 0 and comma >= 0:
-        return "." if dot > comma else ","
-    if dot < 0 and comma < 0:
-        return None
-    mark = "." if dot >= 0 else ","
-    if text.count(mark) > 1:
-        return "," if mark == "." else "."  # "1.234.567": the repeated mark groups
-    return None if len(text) - text.index(mark) - 1 == 3 else mark
+    """The decimal mark an amount proves ("12.50", "1.234,56"), or None when it could be either."""
+    return decimal_mark_proved(re.sub(r"[\s\u00a0\u202f']", "", number))

@@ -58,17 +58,17 @@ never read as the volume.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from longtail import delimited
+from longtail.delimited import decimal_mark_proved, quoted_columns
 from longtail.errors import InputError, Problem
 from longtail.markets import DEFAULT_NETWORK, GEO_TARGETS, LANGUAGES, NETWORKS
 from longtail.planner.metrics import KeywordMetrics
@@ -98,6 +98,9 @@ HEADER_SEARCH_ROWS = 20
 # Separators, in the order a tie is settled: tab first, since that is what
 # the Keyword Planner and Ahrefs write.
 DELIMITERS = ("\t", ",", ";")
+
+# What to do about a file the csv module cannot read.
+_EXPORT_AGAIN = "export the keywords again and import that file"
 
 # Column names as normalised by _column_key. Keyword Planner names: its web UI
 # export (e.g. "Keyword, Currency, Segmentation, Avg. monthly searches, Three
@@ -291,7 +294,7 @@ def read_export(path: Path) -> ImportedFile:
     path = Path(path)
     text, encoding, notes = _decode(path)
     delimiter, header_index = _find_header(path, text)
-    records = _records(path, text, delimiter)
+    records = delimited.records(path, text, delimiter, _EXPORT_AGAIN)
     _, header = next(itertools.islice(records, header_index, None))
     columns = {_column_key(name): index for index, name in reversed(list(enumerate(header)))}
     export_format = _detect_format(path, header, columns)
@@ -453,7 +456,7 @@ def _decode(path: Path) -> tuple[str, str, list[Problem]]:
         if encoding != "utf-8":
             raise InputError(
                 f"{path} starts like {encoding.upper()} text but cannot be read as it; "
-                "export the keywords again and import that file"
+                + _EXPORT_AGAIN
             ) from None
         # Excel's "CSV" save on Windows; every byte decodes, so say it was a guess.
         encoding = "cp1252"
@@ -468,28 +471,18 @@ def _decode(path: Path) -> tuple[str, str, list[Problem]]:
     return text, encoding, notes
 
 
-def _records(path: Path, text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Each record with the 1-based line of the file it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 1
-    try:
-        for record in reader:
-            yield line, record
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise InputError(
-            f"{path}:{reader.line_num}: cannot be read as {_delimiter_name(delimiter)}-separated "
-            f"text ({error}); export the keywords again and import that file"
-        ) from error
-
-
 def _find_header(path: Path, text: str) -> tuple[str, int]:
     """The separator, and which record is the header: the first with a Keyword column."""
     found: list[tuple[int, int, int, str]] = []  # (record, -cells, separator order, separator)
     first_rows: dict[str, list[str]] = {}
     for order, delimiter in enumerate(DELIMITERS):
         try:
-            records = list(itertools.islice(_records(path, text, delimiter), HEADER_SEARCH_ROWS))
+            records = list(
+                itertools.islice(
+                    delimited.records(path, text, delimiter, _EXPORT_AGAIN),
+                    HEADER_SEARCH_ROWS,
+                )
+            )
         except InputError:
             continue
         nonblank = [cells for _, cells in records if any(cell.strip() for cell in cells)]
@@ -503,7 +496,7 @@ def _find_header(path: Path, text: str) -> tuple[str, int]:
         widest = max(first_rows.values(), key=len, default=[])
         raise InputError(
             f"{path} is not a keyword export longtail can read: no 'Keyword' column in its "
-            f"first {HEADER_SEARCH_ROWS} rows (the first row has {_quoted(widest)}). "
+            f"first {HEADER_SEARCH_ROWS} rows (the first row has {quoted_columns(widest)}). "
             f"Expected {EXPECTED_COLUMNS}."
         )
     index, _, _, delimiter = min(found)
@@ -522,7 +515,7 @@ def _detect_format(path: Path, header: list[str], columns: dict[str, int]) -> st
         return AHREFS
     raise InputError(
         f"{path} is not a keyword export longtail can read: it has the columns "
-        f"{_quoted(header)}. Expected {EXPECTED_COLUMNS}."
+        f"{quoted_columns(header)}. Expected {EXPECTED_COLUMNS}."
     )
 
 
@@ -825,15 +818,7 @@ def _decimal_evidence(cell: str) -> str | None:
     text = _GROUPING_SPACE.sub("", cell.strip())
     if not _NUMBER.match(text):
         return None
-    dot, comma = text.rfind("."), text.rfind(",")
-    if dot >= 0 and comma >= 0:
-        return "." if dot > comma else ","
-    if dot < 0 and comma < 0:
-        return None
-    mark = "." if dot >= 0 else ","
-    if text.count(mark) > 1:
-        return "," if mark == "." else "."
-    return None if len(text) - text.index(mark) - 1 == 3 else mark
+    return decimal_mark_proved(text)
 
 
 def _looks_numeric(cell: str) -> bool:
@@ -926,15 +911,6 @@ def _warnings(
 
 def _market_label(market: Market) -> str:
     return f"{market.geo} / {market.language} / {market.network}"
-
-
-def _quoted(names: Sequence[str]) -> str:
-    shown = [repr(" ".join(name.split())) for name in names if name.strip()]
-    return ", ".join(shown) if shown else "no columns"
-
-
-def _delimiter_name(delimiter: str) -> str:
-    return {"\t": "tab", ",": "comma", ";": "semicolon"}[delimiter]
 
 
 def _columns(count: int) -> str:
