@@ -494,3 +494,45 @@ def test_every_candidate_carries_its_intent_into_the_workbook(
     column = header.index("Intent")
     for row in sheet.iter_rows(min_row=2, values_only=True):
         assert row[column] == labels[f"{row[header.index('Persona ID')]}|{row[0]}"]
+
+
+def test_run_takes_the_config_and_refuses_a_bad_one_before_writing(tmp_path: Path) -> None:
+    config = tmp_path / "shop.toml"
+    config.write_text("[expansion]\nper_persona_cap = 5\n")
+    db = tmp_path / "p.db"
+    result = longtail(
+        "--db",
+        db,
+        "run",
+        DATA / "personas",
+        "--replay",
+        FIXTURES,
+        "--config",
+        config,
+        "-o",
+        tmp_path / "k.csv",
+    )
+    assert result.exit_code == 0, result.output
+    per_persona = (
+        sqlite3.connect(db)
+        .execute("SELECT max(n) FROM (SELECT count(*) AS n FROM candidates GROUP BY persona_id)")
+        .fetchone()
+    )
+    assert per_persona == (5,)
+
+    config.write_text("[expansion]\nper_persona_capp = 5\n")
+    fresh = tmp_path / "fresh.db"
+    bad = longtail(
+        "--db",
+        fresh,
+        "run",
+        DATA / "personas",
+        "--replay",
+        FIXTURES,
+        "--config",
+        config,
+        "-o",
+        tmp_path / "k2.csv",
+    )
+    assert bad.exit_code == 2 and "did you mean expansion.per_persona_cap?" in bad.output
+    assert not fresh.exists()

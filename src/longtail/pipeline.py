@@ -203,6 +203,7 @@ def ideas_stage(
     geo: Sequence[str] | None = None,
     language: str | None = None,
     network: str | None = None,
+    config: Config | None = None,
 ) -> IdeasResult:
     """Widen each stored persona's products with Keyword Planner ideas; keep the top `limit`.
 
@@ -217,7 +218,7 @@ def ideas_stage(
     from longtail.planner.ideas import fetch_keyword_ideas
     from longtail.store import Market
 
-    settings = load_config()
+    settings = config if config is not None else load_config()
     nlp = load_nlp(settings.expansion.model or None)
 
     seeds = store.seeds()
@@ -383,6 +384,8 @@ def run_all(
     on_stage: Callable[[object], None],
     rate: float = DEFAULT_RATE,
     ideas: bool = False,
+    config: Config | None = None,
+    model: str | None = None,
 ) -> None:
     """Every stage in order, recorded as one run; `on_stage` gets each stage's result.
 
@@ -407,9 +410,9 @@ def run_all(
         status = "failed"
         try:
             with PlannerSession(replay, rate) as planner:
-                on_stage(expand_stage(store, loaded))
+                on_stage(expand_stage(store, loaded, config=config, model=model))
                 if ideas:
-                    on_stage(ideas_stage(store, planner))
+                    on_stage(ideas_stage(store, planner, config=config))
                 on_stage(volumes_stage(store, planner, max_age))
             on_stage(score_stage(store))
             on_stage(export_stage(store, output))

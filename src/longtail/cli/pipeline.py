@@ -271,6 +271,8 @@ def export(ctx: click.Context, output: Path) -> None:
     is_flag=True,
     help="Also widen each persona with Keyword Planner ideas before the volumes.",
 )
+@config_option
+@model_option
 @output_option
 @click.pass_context
 def run(
@@ -280,6 +282,8 @@ def run(
     max_age: int,
     rate: float,
     with_ideas: bool,
+    config_path: Path | None,
+    model: str | None,
     output: Path,
 ) -> None:
     """Run the whole job: expand, (ideas,) volumes, score, export.
@@ -293,8 +297,13 @@ def run(
     \b
         longtail run personas/ --replay fixtures/keyword_planner -o keywords.xlsx
     """
+    from longtail.config import load_config
+    from longtail.expand import check_modifiers
     from longtail.pipeline import run_all
 
+    # The settings are checked before anything is stored, like the personas.
+    config = load_config(config_path)
+    check_modifiers(config.modifiers)
     run_all(
         ctx.obj["db_path"],
         paths_or_default(paths),
@@ -304,6 +313,8 @@ def run(
         on_stage=lambda result: click.echo(_report(result)),
         rate=rate,
         ideas=with_ideas,
+        config=config,
+        model=model,
     )
 
 
