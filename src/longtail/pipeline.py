@@ -434,7 +434,7 @@ def about_lines(store: Store) -> list[tuple[str, str]]:
         last = _day(source["last_fetched"])
         span = when if when == last else f"{when} to {last}"
         lines.append(
-            ("Volumes", f"{source['source']} ({source['keywords']} keywords, fetched {span})")
+            ("Volumes", f"{source['source']} ({source['keywords']:,} keywords, fetched {span})")
         )
     lines.append(("Generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
     lines.append(("longtail", __version__))
