@@ -536,3 +536,25 @@ def test_run_takes_the_config_and_refuses_a_bad_one_before_writing(tmp_path: Pat
     )
     assert bad.exit_code == 2 and "did you mean expansion.per_persona_cap?" in bad.output
     assert not fresh.exists()
+
+
+def test_summary_lists_each_segments_channels_and_keywords_their_ranks(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    _, xlsx, _ = demo
+    book = openpyxl.load_workbook(xlsx)
+    summary = list(book["Summary"].iter_rows(values_only=True))
+    header = summary[0]
+    channels = {row[0]: row[header.index("Channels")] for row in summary[1:6]}
+    for file in PERSONAS.glob("*.yaml"):
+        persona = yaml.safe_load(file.read_text())
+        assert channels[persona["id"]] == ", ".join(persona.get("channels", []))
+    keywords = list(book["Keywords"].iter_rows(values_only=True))
+    k_header = keywords[0]
+    rank, segment_rank = k_header.index("Rank"), k_header.index("Rank in segment")
+    persona = k_header.index("Persona ID")
+    firsts = {}
+    for row in keywords[1:]:
+        firsts.setdefault(row[persona], row)
+    assert keywords[1][rank] == 1
+    assert all(row[segment_rank] == 1 for row in firsts.values())

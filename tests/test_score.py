@@ -70,3 +70,13 @@ def test_summary_has_one_row_per_segment_ordered_by_value() -> None:
         1000,
     )
     assert gift["total_value"] == pytest.approx(55_000.0)
+
+
+def test_each_keyword_is_ranked_within_its_segment_too() -> None:
+    scored = score_keywords(inputs())
+    ranks = {(r.persona_id, r.keyword): r.segment_rank for r in scored.itertuples()}
+    assert ranks[("runner", "trail running shoes")] == 1
+    assert ranks[("runner", "hydration vest")] == 2
+    # The gift segment's best keyword is its first, though third overall.
+    assert ranks[("gift", "trail running shoes")] == 1
+    assert pd.isna(ranks[("gift", "tent pegs")])

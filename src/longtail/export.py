@@ -57,6 +57,10 @@ HEADERS: dict[str, str] = {
     "low_top_of_page_bid": "Top of page bid (low)",
     "high_top_of_page_bid": "Top of page bid (high)",
     "close_variant_of": "Close variant of",
+    "intent": "Intent",
+    "rank": "Rank",
+    "segment_rank": "Rank in segment",
+    "channels": "Channels",
     "keywords": "Keywords",
     "keywords_with_volume": "Keywords with volume",
     "total_monthly_searches": "Total monthly searches",
@@ -65,6 +69,8 @@ HEADERS: dict[str, str] = {
 
 NUMBER_FORMATS: dict[str, str] = {
     "avg_monthly_searches": THOUSANDS_FORMAT,
+    "rank": THOUSANDS_FORMAT,
+    "segment_rank": THOUSANDS_FORMAT,
     "keywords": THOUSANDS_FORMAT,
     "keywords_with_volume": THOUSANDS_FORMAT,
     "total_monthly_searches": THOUSANDS_FORMAT,

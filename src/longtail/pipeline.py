@@ -369,6 +369,10 @@ def export_stage(store: Store, path: Path) -> ExportResult:
     if keywords.empty:
         raise InputError("nothing scored yet; run `longtail score` (or `longtail run`) first")
     summary = segment_summary(keywords)
+    # Beside each segment, where it would rather be reached: a segment with
+    # little search demand says so through its channels.
+    channels = store.persona_channels()
+    summary["channels"] = [", ".join(channels.get(p, [])) for p in summary["persona_id"]]
     about = about_lines(store)
     write_export(path, keywords, summary, about)
     return ExportResult(path, len(keywords), len(summary), about)

@@ -10,7 +10,7 @@ import pandas as pd
 
 
 def score_keywords(inputs: pd.DataFrame) -> pd.DataFrame:
-    """Add `value` and `rank` to each (keyword, persona) row; highest value first.
+    """Add `value`, `rank` and `segment_rank` to each (keyword, persona) row; highest value first.
 
     A keyword without volume data keeps an empty value rather than zero:
     "Google has no data" is not "nobody searches for it". A keyword that
@@ -23,6 +23,9 @@ def score_keywords(inputs: pd.DataFrame) -> pd.DataFrame:
         ["value", "persona_id", "keyword"], ascending=[False, True, True], na_position="last"
     ).reset_index(drop=True)
     scored["rank"] = scored["value"].rank(method="min", ascending=False).astype("Int64")
+    scored["segment_rank"] = (
+        scored.groupby("persona_id")["value"].rank(method="min", ascending=False).astype("Int64")
+    )
     return scored
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from longtail.planner.metrics import KeywordMetrics
 
 DEFAULT_DB = "longtail.db"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 PERSONAS = "personas"
 CANDIDATES = "candidates"
@@ -55,6 +55,8 @@ ADDED_COLUMNS: list[tuple[str, str, type]] = [
     ("keyword_metrics", "brand", str),
     # Schema 3: the search intent of each candidate (longtail.intent).
     ("candidates", "intent", str),
+    # Schema 4: the rank of a keyword among its segment's.
+    ("scores", "segment_rank", int),
 ]
 
 # Where a candidate came from: the spaCy expansion, Keyword Planner ideas;
@@ -531,14 +533,23 @@ class Store:
     def save_scores(self, scores: pd.DataFrame) -> int:
         """Replace the scores table with `scores` (derived data: always whole)."""
         scored_at = now()
-        columns = ["persona_id", "keyword", "avg_monthly_searches", "segment_clv", "value", "rank"]
+        columns = [
+            "persona_id",
+            "keyword",
+            "avg_monthly_searches",
+            "segment_clv",
+            "value",
+            "rank",
+            "segment_rank",
+        ]
         frame = scores[columns].astype(object).where(scores[columns].notna(), None)
         rows = [(*row, scored_at) for row in frame.itertuples(index=False, name=None)]
         with self.db.atomic():
             self.conn.execute(f"DELETE FROM {SCORES}")
             self.conn.executemany(
                 f"""INSERT INTO {SCORES} (persona_id, keyword, avg_monthly_searches,
-                    segment_clv, value, rank, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    segment_clv, value, rank, segment_rank, scored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 rows,
             )
         return len(rows)
@@ -551,7 +562,7 @@ class Store:
             f"""SELECT s.keyword, s.persona_id, p.name AS persona_name, c.source_field,
                 c.pattern, c.intent, s.avg_monthly_searches, s.segment_clv, s.value, p.currency,
                 m.competition, m.low_top_of_page_bid, m.high_top_of_page_bid,
-                m.close_variant_of
+                m.close_variant_of, s.rank, s.segment_rank
             FROM {SCORES} s
             JOIN {PERSONAS} p ON p.id = s.persona_id
             LEFT JOIN {CANDIDATES} c ON c.persona_id = s.persona_id AND c.keyword = s.keyword
@@ -559,7 +570,7 @@ class Store:
                  AND m.language = p.language AND m.network = p.network
             ORDER BY s.value IS NULL, s.value DESC, s.persona_id, s.keyword""",
             self.conn,
-            dtype=_SCORED_DTYPES,
+            dtype={**_SCORED_DTYPES, "rank": "Int64", "segment_rank": "Int64"},
         )
 
     def score_count(self) -> int:
@@ -581,6 +592,13 @@ class Store:
                     for persona_id, clv in estimates.items()
                 ],
             )
+
+    def persona_channels(self) -> dict[str, list[str]]:
+        """Each stored persona's preferred channels, as its file lists them."""
+        return {
+            row["id"]: json.loads(row["definition"]).get("channels", [])
+            for row in self.db.query(f"SELECT id, definition FROM {PERSONAS}")
+        }
 
     def applied_clv(self) -> dict[str, dict[str, Any]]:
         """The CLVs applied from order history, by persona id."""
