@@ -18,7 +18,7 @@ from longtail.clv import ClvEstimate, estimate_clv
 from longtail.errors import InputError
 from longtail.personas import Persona, load_personas
 from longtail.planner.service import DEFAULT_RATE
-from longtail.store import Store
+from longtail.store import Store, brand_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,25 +160,15 @@ class PlannerSession:
                 customer_id = REPLAY_CUSTOMER_ID
                 source = replay_source(self.replay, self._server.label)
             if self.record_to is not None:
+                from longtail.planner.failures import client_secrets
                 from longtail.planner.record import Recorder
 
-                self.recorder = Recorder(self.record_to, customer_id, _secrets_of(client))
+                self.recorder = Recorder(self.record_to, customer_id, client_secrets(client))
             service = PlanningService(
                 client, customer_id, pacer=Pacer(self.rate), recorder=self.recorder
             )
             self._connection = (service, source)
         return self._connection
-
-
-def _secrets_of(client: Any) -> list[str | None]:
-    """The credentials a client carries, for the recorder to scrub should any be echoed."""
-    credentials = getattr(client, "credentials", None)
-    return [
-        getattr(client, "developer_token", None),
-        getattr(credentials, "token", None),
-        getattr(credentials, "refresh_token", None),
-        getattr(credentials, "client_secret", None),
-    ]
 
 
 @dataclass(frozen=True)
@@ -264,14 +254,12 @@ def ideas_stage(
                 "seeds": len(products),
                 "ideas": len(ideas),
                 "kept": len(kept),
-                "brand": sum(1 for idea in kept if _is_brand(idea.concepts)),
+                "brand": sum(
+                    1 for idea in kept if brand_of(idea.concepts) in {"BRAND", "OTHER_BRANDS"}
+                ),
             }
         )
     return IdeasResult(rows, service.requests - before)
-
-
-def _is_brand(concepts: Sequence[tuple[str, str]]) -> bool:
-    return any(kind in {"BRAND", "OTHER_BRANDS"} for _, kind in concepts)
 
 
 @dataclass(frozen=True)

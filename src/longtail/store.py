@@ -423,7 +423,7 @@ class Store:
                 source,
                 fetched_at,
                 json.dumps(concepts[m.keyword]) if m.keyword in concepts else None,
-                _brand(concepts[m.keyword]) if m.keyword in concepts else None,
+                brand_of(concepts[m.keyword]) if m.keyword in concepts else None,
             )
             for m in metrics
         ]
@@ -644,7 +644,7 @@ _SCORED_DTYPES: dict[str, Any] = {
 }
 
 
-def _brand(concepts: Sequence[tuple[str, str]]) -> str | None:
+def brand_of(concepts: Sequence[tuple[str, str]]) -> str | None:
     """The strongest brand signal among concept group types, or None without annotations."""
     kinds = {kind for _, kind in concepts}
     return next((k for k in ("BRAND", "OTHER_BRANDS", "NON_BRAND") if k in kinds), None)

@@ -209,16 +209,20 @@ def status_name(error: Any) -> str:
     return str(getattr(code, "name", code))
 
 
-def redact(message: str, client: Any) -> str:
-    """Remove the developer token and OAuth tokens, should Google ever echo them."""
+def client_secrets(client: Any) -> list[str | None]:
+    """The credentials a client carries: developer token and OAuth tokens (None when absent)."""
     credentials = getattr(client, "credentials", None)
-    secrets = [
+    return [
         getattr(client, "developer_token", None),
         getattr(credentials, "token", None),
         getattr(credentials, "refresh_token", None),
         getattr(credentials, "client_secret", None),
     ]
-    for secret in secrets:
+
+
+def redact(message: str, client: Any) -> str:
+    """Remove the developer token and OAuth tokens, should Google ever echo them."""
+    for secret in client_secrets(client):
         # Very short values would blank out ordinary words.
         if isinstance(secret, str) and len(secret) >= 8:
             message = message.replace(secret, "[redacted]")
