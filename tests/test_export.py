@@ -116,7 +116,7 @@ def workbook_path(tmp_path: Path) -> Path:
 
 
 def test_workbook_has_summary_then_keywords(workbook_path: Path) -> None:
-    assert load_workbook(workbook_path).sheetnames == ["Summary", "Keywords"]
+    assert load_workbook(workbook_path).sheetnames == ["Summary", "Keywords", "Assumptions"]
 
 
 def test_keywords_headers_are_plain_words_in_arrival_order(workbook_path: Path) -> None:
@@ -212,12 +212,12 @@ def test_column_widths_fit_the_text_and_are_capped(tmp_path: Path) -> None:
 
 def test_unknown_columns_are_written_in_order_with_title_cased_headers(tmp_path: Path) -> None:
     frame = pd.DataFrame(
-        {"break_even_cpc": [1.5], "keyword": ["trail shoes"], "intent": ["commercial"]}
+        {"ad_group_theme": [1.5], "keyword": ["trail shoes"], "intent": ["commercial"]}
     )
     path = tmp_path / "keywords.xlsx"
     write_workbook(path, frame, make_summary(), ABOUT)
     assert sheet_rows(path, "Keywords") == [
-        ("Break Even Cpc", "Keyword", "Intent"),
+        ("Ad Group Theme", "Keyword", "Intent"),
         (1.5, "trail shoes", "commercial"),
     ]
 
@@ -358,7 +358,7 @@ def test_write_export_writes_xlsx_or_csv_by_extension(tmp_path: Path) -> None:
     xlsx, csv_path = tmp_path / "out.XLSX", tmp_path / "out.csv"
     write_export(xlsx, make_keywords(), make_summary(), ABOUT)
     write_export(csv_path, make_keywords(), make_summary(), ABOUT)
-    assert load_workbook(xlsx).sheetnames == ["Summary", "Keywords"]
+    assert load_workbook(xlsx).sheetnames == ["Summary", "Keywords", "Assumptions"]
     assert read_csv_rows(csv_path)[0] == KEYWORD_COLUMNS
 
 

@@ -72,7 +72,7 @@ def test_rejects_margin_above_one_and_negative_frequency() -> None:
     file = BROKEN / "out-of-range.yaml"
     assert problems_of(file) == [
         f"{file}:7: clv.purchases_per_year: -1 must be greater than 0",
-        f"{file}:9: clv.gross_margin: 1.4 is not between 0 and 1; write a margin of 42% as 0.42",
+        f"{file}:9: clv.gross_margin: 1.4 is not between 0 and 1; write 42% as 0.42",
     ]
 
 

@@ -1,4 +1,4 @@
-"""User configuration: the expansion's limits and model, and the intent modifier lists.
+"""User configuration: the expansion's limits and model, the intent modifiers, the economics.
 
 Read from `--config FILE`, else `longtail.toml` in the working folder, over
 the bundled defaults (`longtail/data/defaults.toml`, documented in the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from longtail.errors import InputError
 
 CONFIG_FILE = "longtail.toml"
 INTENTS = ("informational", "commercial", "transactional", "navigational")
+COST_BASES = ("high", "low", "mid", "bid")
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,46 @@ class Modifiers:
 
 
 @dataclass(frozen=True)
+class EconomicsConfig:
+    """What scoring assumes beyond value = searches × CLV; defaults.toml says where each is from."""
+
+    target_position: int = 3
+    ctr_curve: tuple[float, ...] = ()
+    paid_ctr: float = 0.0642
+    bid_fraction: float = 1.0
+    cost_basis: str = "high"
+    min_search_share: float = 0.05
+    # intent -> share of clicks that become customers
+    conversion_rates: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def ctr(self) -> float:
+        """The organic click-through rate at the target position."""
+        return self.ctr_curve[self.target_position - 1]
+
+    def conversion_rate(self, intent: str) -> float:
+        """The default conversion rate of an intent."""
+        return dict(self.conversion_rates)[intent]
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a user can configure, with where it was read from."""
 
     expansion: ExpansionConfig
     modifiers: Modifiers
     source: str  # "defaults" or the file read
+    economics: EconomicsConfig = field(default_factory=lambda: default_config().economics)
 
 
 def default_config_text() -> str:
     """The bundled defaults, as a user would copy them."""
     return resources.files("longtail").joinpath("data/defaults.toml").read_text("utf-8")
+
+
+def default_config() -> Config:
+    """The bundled defaults alone, whatever the working folder holds."""
+    return _build(tomllib.loads(default_config_text()), {}, "defaults")
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
@@ -102,7 +132,21 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], source: str) -> Confi
         section_values = dict(values)
         for key, value in given.items():
             if key in values:
-                section_values[key] = value
+                if isinstance(values[key], dict) and isinstance(value, dict):
+                    # A sub-table merges key by key: one rate given keeps the others.
+                    for inner in value:
+                        if inner not in values[key]:
+                            problems.append(
+                                _unknown(
+                                    source,
+                                    f"{section}.{key}.{inner}",
+                                    sorted(values[key]),
+                                    prefix=f"{section}.{key}.",
+                                )
+                            )
+                    section_values[key] = {**values[key], **value}
+                else:
+                    section_values[key] = value
         if section == "modifiers":
             for key in values:
                 extra = given.get(f"extra_{key}", [])
@@ -135,13 +179,84 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], source: str) -> Confi
             problems.append(
                 f'{source}: modifiers.{intent} must be a list of text, e.g. ["best {{product}}"]'
             )
+    problems.extend(_economics_problems(source, merged["economics"]))
     if problems:
         raise InputError("\n".join(problems))
+    economics = merged["economics"]
     return Config(
         expansion=ExpansionConfig(**expansion),
         modifiers=Modifiers(**{i: tuple(merged["modifiers"][i]) for i in INTENTS}),
         source=source,
+        economics=EconomicsConfig(
+            target_position=economics["target_position"],
+            ctr_curve=tuple(float(rate) for rate in economics["ctr_curve"]),
+            paid_ctr=float(economics["paid_ctr"]),
+            bid_fraction=float(economics["bid_fraction"]),
+            cost_basis=economics["cost_basis"],
+            min_search_share=float(economics["min_search_share"]),
+            conversion_rates=tuple(
+                (intent, float(economics["conversion_rates"][intent])) for intent in INTENTS
+            ),
+        ),
     )
+
+
+def _is_rate(value: object) -> bool:
+    """A share between 0 and 1 written as a number (not a bool, not "3%")."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _economics_problems(source: str, economics: dict[str, Any]) -> list[str]:
+    """What is wrong with the [economics] settings, each with how to write it right."""
+    problems = []
+    curve = economics["ctr_curve"]
+    if not isinstance(curve, list) or not curve or not all(_is_rate(rate) for rate in curve):
+        problems.append(
+            f"{source}: economics.ctr_curve must list the click-through rate of positions 1, "
+            "2, 3, ... as shares between 0 and 1, e.g. [0.285, 0.157, 0.110]"
+        )
+        curve = []
+    position = economics["target_position"]
+    if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+        problems.append(
+            f"{source}: economics.target_position: {position!r} is not a position (1 is the top)"
+        )
+    elif curve and position > len(curve):
+        problems.append(
+            f"{source}: economics.target_position is {position} but economics.ctr_curve gives "
+            f"rates for positions 1 to {len(curve)} only; add rates or choose a higher position"
+        )
+    for key in ("paid_ctr", "min_search_share"):
+        if not _is_rate(economics[key]):
+            problems.append(
+                f"{source}: economics.{key}: {economics[key]!r} is not a share between 0 and 1; "
+                "write 6.42% as 0.0642"
+            )
+    fraction = economics["bid_fraction"]
+    if not _is_rate(fraction) or fraction == 0:
+        problems.append(
+            f"{source}: economics.bid_fraction: {fraction!r} must be more than 0 and at most 1 "
+            "(1 bids the whole break-even CPC)"
+        )
+    if economics["cost_basis"] not in COST_BASES:
+        problems.append(
+            f"{source}: economics.cost_basis: {economics['cost_basis']!r} is not one of "
+            f"{', '.join(COST_BASES)}"
+        )
+    rates = economics["conversion_rates"]
+    if not isinstance(rates, dict):
+        problems.append(
+            f"{source}: economics.conversion_rates must be a table, e.g. "
+            "[economics.conversion_rates] with transactional = 0.03"
+        )
+    else:
+        for intent in INTENTS:
+            if intent in rates and not _is_rate(rates[intent]):
+                problems.append(
+                    f"{source}: economics.conversion_rates.{intent}: {rates[intent]!r} is not a "
+                    "share between 0 and 1; write 3% as 0.03"
+                )
+    return problems
 
 
 def _unknown(source: str, key: str, known: list[str], prefix: str = "") -> str:

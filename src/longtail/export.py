@@ -42,6 +42,8 @@ THOUSANDS_FORMAT = "#,##0"
 # No currency symbol: segments may be priced in different currencies, which
 # the currency column states row by row.
 MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.00%"
+ONE_DECIMAL_FORMAT = "#,##0.0"
 
 HEADERS: dict[str, str] = {
     "keyword": "Keyword",
@@ -60,6 +62,21 @@ HEADERS: dict[str, str] = {
     "intent": "Intent",
     "rank": "Rank",
     "segment_rank": "Rank in segment",
+    "expected_clicks": "Expected clicks / mo",
+    "conversion_rate": "Conversion rate",
+    "expected_customers": "Expected customers / mo",
+    "expected_monthly_value": "Expected monthly value",
+    "break_even_cpc": "Break-even CPC",
+    "bid_margin_low": "Margin vs low bid",
+    "bid_margin_high": "Margin vs high bid",
+    "bid_check": "Bid check",
+    "next_12_months_searches": "Searches, next 12 months",
+    "peak_month": "Peak month",
+    "seasonality": "Seasonality",
+    "value_rank": "Rank by value",
+    "monthly_value_rank": "Rank by monthly value",
+    "search_share": "Share of expected value",
+    "reach": "Reach",
     "channels": "Channels",
     "keywords": "Keywords",
     "keywords_with_volume": "Keywords with volume",
@@ -79,6 +96,17 @@ NUMBER_FORMATS: dict[str, str] = {
     "low_top_of_page_bid": MONEY_FORMAT,
     "high_top_of_page_bid": MONEY_FORMAT,
     "total_value": MONEY_FORMAT,
+    "expected_clicks": ONE_DECIMAL_FORMAT,
+    "conversion_rate": PERCENT_FORMAT,
+    "expected_customers": MONEY_FORMAT,
+    "expected_monthly_value": MONEY_FORMAT,
+    "break_even_cpc": MONEY_FORMAT,
+    "bid_margin_low": MONEY_FORMAT,
+    "bid_margin_high": MONEY_FORMAT,
+    "next_12_months_searches": THOUSANDS_FORMAT,
+    "value_rank": THOUSANDS_FORMAT,
+    "monthly_value_rank": THOUSANDS_FORMAT,
+    "search_share": PERCENT_FORMAT,
 }
 
 # Widths are measured on a sample: scanning a million rows for the longest
@@ -101,6 +129,7 @@ _EXCEL_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?
 _BOLD = Font(bold=True)
 
 About = Sequence[tuple[str, str]]
+Assumptions = Sequence[tuple[str, str, str]]
 
 
 def neutralise(value: object) -> object:
@@ -116,12 +145,18 @@ def _header_for(column: object) -> str:
     return HEADERS.get(name, name.replace("_", " ").title())
 
 
-def write_export(path: Path, keywords: pd.DataFrame, summary: pd.DataFrame, about: About) -> None:
+def write_export(
+    path: Path,
+    keywords: pd.DataFrame,
+    summary: pd.DataFrame,
+    about: About,
+    assumptions: Assumptions = (),
+) -> None:
     """Write the keywords in the format the extension of `path` names (.xlsx or .csv)."""
     path = Path(path)
     extension = path.suffix.lower()
     if extension == ".xlsx":
-        write_workbook(path, keywords, summary, about)
+        write_workbook(path, keywords, summary, about, assumptions)
     elif extension == ".csv":
         write_csv(path, keywords)
     else:
@@ -150,8 +185,14 @@ def write_csv(path: Path, keywords: pd.DataFrame) -> None:
     _write_atomically(path, write)
 
 
-def write_workbook(path: Path, keywords: pd.DataFrame, summary: pd.DataFrame, about: About) -> None:
-    """Write the workbook: a Summary sheet per segment with `about` beneath, then Keywords."""
+def write_workbook(
+    path: Path,
+    keywords: pd.DataFrame,
+    summary: pd.DataFrame,
+    about: About,
+    assumptions: Assumptions = (),
+) -> None:
+    """Write the workbook: Summary (a row per segment, `about` beneath), Keywords, Assumptions."""
     path = Path(path)
     for sheet, frame in (("Summary", summary), ("Keywords", keywords)):
         # One row is the header; the rest must fit under it.
@@ -170,6 +211,11 @@ def write_workbook(path: Path, keywords: pd.DataFrame, summary: pd.DataFrame, ab
         try:
             _write_table(path, workbook.create_sheet("Summary"), summary, about=about)
             _write_table(path, workbook.create_sheet("Keywords"), keywords)
+            table = pd.DataFrame(
+                [*assumptions, *((label, text, "") for label, text in about)],
+                columns=["assumption", "value", "source"],
+            )
+            _write_table(path, workbook.create_sheet("Assumptions"), table)
         except BaseException:
             _discard(workbook)
             raise

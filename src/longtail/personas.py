@@ -44,7 +44,7 @@ def _fraction(value: float) -> float:
     if not 0 <= value <= 1:
         raise PydanticCustomError(
             "fraction",
-            f"{value:g} is not between 0 and 1; write a margin of 42% as 0.42",
+            f"{value:g} is not between 0 and 1; write 42% as 0.42",
             {"value": value},
         )
     return value
@@ -134,6 +134,22 @@ class ClvInputs(_Strict):
         return self
 
 
+class ConversionRates(_Strict):
+    """This segment's share of clicks that become customers, by search intent.
+
+    An intent left out takes the configured default (longtail.toml, [economics]).
+    """
+
+    informational: Fraction | None = None
+    commercial: Fraction | None = None
+    transactional: Fraction | None = None
+    navigational: Fraction | None = None
+
+    def given(self) -> dict[str, float]:
+        """The rates this persona sets, by intent."""
+        return {intent: rate for intent, rate in self.model_dump().items() if rate is not None}
+
+
 class Persona(_Strict):
     """One customer segment, as its YAML file describes it."""
 
@@ -151,6 +167,7 @@ class Persona(_Strict):
     brands: TextList = []
     channels: TextList = []
     landing_page: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    conversion_rates: ConversionRates = ConversionRates()
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -279,7 +296,12 @@ def _duplicate_ids(personas: Sequence[Persona]) -> list[Problem]:
 
 # ---------------------------------------------------------------- messages
 
-_MODELS: dict[str, type[BaseModel]] = {"": Persona, "market": Market, "clv": ClvInputs}
+_MODELS: dict[str, type[BaseModel]] = {
+    "": Persona,
+    "market": Market,
+    "clv": ClvInputs,
+    "conversion_rates": ConversionRates,
+}
 
 _EXAMPLES = {
     "id": "id: trail-runner",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from longtail.config import Config
     from longtail.expand import Candidate
+    from longtail.forecast import Forecast
     from longtail.planner.lookup import LookupPlan, LookupStats
     from longtail.planner.record import Recorder
     from longtail.planner.service import PlanningService
@@ -336,16 +337,92 @@ def plan_volumes_stage(
     )
 
 
-def score_stage(store: Store) -> pd.DataFrame:
-    """Score every (keyword, persona) pair and store the scores."""
-    from longtail.score import score_keywords
+def score_stage(store: Store, config: Config | None = None) -> pd.DataFrame:
+    """Score every (keyword, persona) pair with the config's economics; store them and it."""
+    from longtail.config import load_config
+    from longtail.score import assumptions, score_keywords
 
+    settings = config if config is not None else load_config()
     inputs = store.scoring_inputs()
     if inputs.empty:
         raise InputError("no candidate keywords in the database yet; run `longtail expand` first")
-    scored = score_keywords(inputs)
-    store.save_scores(scored)
+    rates = store.persona_conversion_rates()
+    scored = score_keywords(inputs, settings.economics, rates)
+    store.save_scores(scored, assumptions(settings.economics, rates, settings.source))
     return scored
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How one keyword's figures for one persona follow from their inputs."""
+
+    keyword: str
+    persona_id: str
+    persona_name: str
+    lines: list[tuple[str, str, str]]
+
+
+def explain_stage(
+    store: Store, scored: pd.DataFrame, keyword: str, config: Config | None = None
+) -> list[Explanation]:
+    """Explain `keyword`'s figures for every persona that has it; unknown keywords are an error."""
+    import difflib
+
+    from longtail.config import load_config
+    from longtail.score import explain
+    from longtail.text import normalise_keyword
+
+    settings = config if config is not None else load_config()
+    wanted = normalise_keyword(keyword)
+    rows = scored[scored["keyword"] == wanted]
+    if rows.empty:
+        known = scored["keyword"].dropna().unique().tolist()
+        close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {', '.join(repr(c) for c in close)}?"
+            if close
+            else "`longtail score` lists the top keywords; `longtail export` writes them all"
+        )
+        raise InputError(f"{keyword!r} is not among the scored keywords; {hint}")
+    rates = store.persona_conversion_rates()
+    formulas = store.persona_clv_formulas()
+    return [
+        Explanation(
+            str(row["keyword"]),
+            str(row["persona_id"]),
+            str(row["persona_name"]),
+            explain(row, settings.economics, rates, formulas.get(str(row["persona_id"]))),
+        )
+        for row in ({str(k): v for k, v in r.items()} for r in rows.to_dict("records"))
+    ]
+
+
+def forecast_stage(
+    store: Store,
+    budget: float,
+    config: Config | None = None,
+    *,
+    months: int = 12,
+    currency: str | None = None,
+    first_month: date | None = None,
+) -> Forecast:
+    """Spread a monthly budget over the stored scores, from `first_month` (next month)."""
+    from longtail.config import load_config
+    from longtail.forecast import allocate_budget
+    from longtail.score import next_month
+
+    settings = config if config is not None else load_config()
+    scored = store.scored_keywords(with_monthly=True)
+    if scored.empty:
+        raise InputError("nothing scored yet; run `longtail score` (or `longtail run`) first")
+    return allocate_budget(
+        scored,
+        budget,
+        settings.economics,
+        first_month or next_month(datetime.now(UTC).date()),
+        months=months,
+        currency=currency,
+    )
 
 
 def export_stage(store: Store, path: Path) -> ExportResult:
@@ -356,13 +433,20 @@ def export_stage(store: Store, path: Path) -> ExportResult:
     keywords = store.scored_keywords()
     if keywords.empty:
         raise InputError("nothing scored yet; run `longtail score` (or `longtail run`) first")
-    summary = segment_summary(keywords)
     # Beside each segment, where it would rather be reached: a segment with
     # little search demand says so through its channels.
-    channels = store.persona_channels()
-    summary["channels"] = [", ".join(channels.get(p, [])) for p in summary["persona_id"]]
+    summary = segment_summary(keywords, store.persona_channels(), _min_search_share(store))
     about = about_lines(store)
-    write_export(path, keywords, summary, about)
+    formulas = store.persona_clv_formulas()
+    clv_rows = [
+        (
+            f"segment CLV, {row.persona_id}",
+            f"{row.segment_clv:,.2f} {row.currency}",
+            formulas.get(str(row.persona_id), ""),
+        )
+        for row in summary.itertuples()
+    ]
+    write_export(path, keywords, summary, about, [*store.assumptions(), *clv_rows])
     return ExportResult(path, len(keywords), len(summary), about)
 
 
@@ -406,13 +490,23 @@ def run_all(
                 if ideas:
                     on_stage(ideas_stage(store, planner, config=config))
                 on_stage(volumes_stage(store, planner, max_age))
-            on_stage(score_stage(store))
+            on_stage(score_stage(store, config))
             on_stage(export_stage(store, output))
             status = "finished"
         finally:
             store.finish_run(run_id, status, {"output": str(output)})
     finally:
         store.close()
+
+
+def _min_search_share(store: Store) -> float | None:
+    """The min_search_share the stored scores were made with, if recorded."""
+    from longtail.score import MIN_SEARCH_SHARE
+
+    for assumption, value, _ in store.assumptions():
+        if assumption == MIN_SEARCH_SHARE:
+            return float(value)
+    return None
 
 
 def about_lines(store: Store) -> list[tuple[str, str]]:

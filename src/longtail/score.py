@@ -1,4 +1,20 @@
-"""What a keyword is worth to a segment: value = avg monthly searches × segment CLV.
+"""What a keyword is worth to a segment, and what it would bring and may cost.
+
+The headline figure is exactly `value = avg monthly searches × segment CLV`.
+Beside it, the economics a PPC specialist plans with, each from the
+assumptions in the config's [economics] section (defaults.toml cites them):
+
+- expected_clicks = avg monthly searches × organic CTR at the target position;
+- conversion_rate by intent (the persona's own where its file gives one);
+- expected_customers = expected_clicks × conversion_rate, a month;
+- expected_monthly_value = expected_customers × segment CLV;
+- break_even_cpc = conversion_rate × segment CLV: what a click is worth, so
+  the most a click can cost before a customer costs more than they bring
+  (CLV is profit CLV where the persona gives a gross margin);
+- bid_margin_low / _high = break_even_cpc − the top-of-page bids, and
+  bid_check, which flags (never hides) keywords whose bids exceed it;
+- next_12_months_searches and peak_month from the seasonal profile of the
+  monthly volumes.
 
 Pure functions over DataFrames, vectorised; the store provides the inputs and
 keeps the outputs.
@@ -6,31 +22,232 @@ keeps the outputs.
 
 from __future__ import annotations
 
+import calendar
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
+from longtail.config import INTENTS, EconomicsConfig, default_config
 
-def score_keywords(inputs: pd.DataFrame) -> pd.DataFrame:
-    """Add `value`, `rank` and `segment_rank` to each (keyword, persona) row; highest value first.
+MONTHS = 12
+# Keywords without an intent label (some imports) convert like a bare product
+# phrase, which intent.py labels commercial.
+FALLBACK_INTENT = "commercial"
 
-    A keyword without volume data keeps an empty value rather than zero:
-    "Google has no data" is not "nobody searches for it". A keyword that
-    several personas produce is scored once for each of them, with its own CLV.
+LOW_BID_ABOVE = "low bid above break-even"
+HIGH_BID_ABOVE = "high bid above break-even"
+WITHIN = "within break-even"
+
+MIN_SEARCH_SHARE = "min search share (reach)"
+
+SEASONALITY_MONTHLY = "Keyword Planner monthly volumes"
+SEASONALITY_FLAT = "flat: no monthly volumes"
+
+
+@dataclass(frozen=True)
+class SeasonalProfiles:
+    """Each row's seasonal index: 12 factors (January first) averaging 1, and their source."""
+
+    index: np.ndarray[Any, np.dtype[np.float64]]  # shape (profiles, 12)
+    row_profile: np.ndarray[Any, np.dtype[np.intp]]  # one profile number per row
+    source: list[str | None]  # per profile
+
+    def for_rows(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """The (rows, 12) matrix of seasonal factors."""
+        rows: np.ndarray[Any, np.dtype[np.float64]] = self.index[self.row_profile]
+        return rows
+
+
+def default_economics() -> EconomicsConfig:
+    """The bundled [economics] assumptions."""
+    return default_config().economics
+
+
+def seasonal_profiles(monthly_searches: pd.Series) -> SeasonalProfiles:
+    """Seasonal indexes from stored monthly volumes (JSON [[year, month, searches], ...]).
+
+    A calendar month's factor is its searches over the mean of the months
+    given, so twelve factors average 1 and avg searches × factor is that
+    month's expected searches. With several years of one month, their mean
+    counts. A month the series lacks, and a keyword with no series or only
+    zeros, gets 1: no data is not a dip. Each distinct series is parsed once.
     """
+    codes, uniques = pd.factorize(monthly_searches, use_na_sentinel=True)
+    index = np.ones((len(uniques) + 1, MONTHS))  # the last profile is the flat one
+    source: list[str | None] = [SEASONALITY_FLAT] * (len(uniques) + 1)
+    for number, text in enumerate(uniques):
+        totals = np.zeros(MONTHS)
+        counts = np.zeros(MONTHS)
+        for _year, month, searches in json.loads(text):
+            if searches is not None:
+                totals[month - 1] += searches
+                counts[month - 1] += 1
+        given = counts > 0
+        means = np.divide(totals, counts, out=np.zeros(MONTHS), where=given)
+        overall = means[given].mean() if given.any() else 0.0
+        if overall > 0:
+            index[number, given] = means[given] / overall
+            source[number] = SEASONALITY_MONTHLY
+    row_profile = np.where(codes < 0, len(uniques), codes).astype(np.intp)
+    return SeasonalProfiles(index, row_profile, source)
+
+
+def next_month(today: date) -> date:
+    """The first day of the month after `today`'s."""
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def months_from(first: date, months: int = MONTHS) -> list[tuple[int, int]]:
+    """(year, month) of `months` consecutive months, the first `first`'s."""
+    start = first.year * 12 + first.month - 1
+    return [((start + offset) // 12, (start + offset) % 12 + 1) for offset in range(months)]
+
+
+def conversion_rates(
+    economics: EconomicsConfig, persona_rates: Mapping[str, Mapping[str, float]], persona_id: str
+) -> dict[str, tuple[float, str]]:
+    """Each intent's conversion rate for one persona, with where it came from."""
+    own = persona_rates.get(persona_id, {})
+    return {
+        intent: (own[intent], "persona file")
+        if intent in own
+        else (economics.conversion_rate(intent), "config default")
+        for intent in INTENTS
+    }
+
+
+def score_keywords(
+    inputs: pd.DataFrame,
+    economics: EconomicsConfig | None = None,
+    persona_rates: Mapping[str, Mapping[str, float]] | None = None,
+) -> pd.DataFrame:
+    """Score each (keyword, persona) row; highest value first, ties in input order.
+
+    `inputs` has keyword, persona_id, avg_monthly_searches and segment_clv,
+    and optionally intent, low/high_top_of_page_bid and monthly_searches.
+    `persona_rates` holds the conversion rates persona files set, by persona
+    and intent. A keyword without volume data keeps empty figures rather than
+    zero: "Google has no data" is not "nobody searches for it". A keyword that
+    several personas produce is scored once for each, with its own CLV.
+    """
+    economics = economics or default_economics()
     scored = inputs.copy()
-    scored["value"] = scored["avg_monthly_searches"].astype("Float64") * scored["segment_clv"]
-    scored["value"] = scored["value"].astype("float64")
+    for column in ("intent", "monthly_searches"):
+        if column not in scored:
+            scored[column] = pd.Series(pd.NA, index=scored.index, dtype="string")
+    for column in ("low_top_of_page_bid", "high_top_of_page_bid"):
+        if column not in scored:
+            scored[column] = np.nan
+
+    searches = scored["avg_monthly_searches"].astype("Float64").to_numpy("float64", na_value=np.nan)
+    clv = scored["segment_clv"].to_numpy("float64")
+    rate = _conversion_rate(scored, economics, persona_rates or {})
+    low = scored["low_top_of_page_bid"].to_numpy("float64", na_value=np.nan)
+    high = scored["high_top_of_page_bid"].to_numpy("float64", na_value=np.nan)
+
+    scored["value"] = searches * clv
+    scored["expected_clicks"] = searches * economics.ctr
+    scored["conversion_rate"] = rate
+    scored["expected_customers"] = scored["expected_clicks"].to_numpy() * rate
+    scored["expected_monthly_value"] = scored["expected_customers"].to_numpy() * clv
+    break_even = rate * clv
+    scored["break_even_cpc"] = break_even
+    scored["bid_margin_low"] = break_even - low
+    scored["bid_margin_high"] = break_even - high
+    scored["bid_check"] = _bid_check(break_even, low, high)
+
+    profiles = seasonal_profiles(scored["monthly_searches"])
+    # Twelve consecutive months hold every calendar month once, so the sum
+    # over the next twelve is the sum of the factors, whichever month comes first.
+    scored["next_12_months_searches"] = searches * profiles.index.sum(axis=1)[profiles.row_profile]
+    scored["peak_month"] = _peak_months(profiles)
+    scored["seasonality"] = _per_row(profiles, profiles.source)
+
     scored = scored.sort_values(
-        ["value", "persona_id", "keyword"], ascending=[False, True, True], na_position="last"
+        "value", ascending=False, kind="stable", na_position="last"
     ).reset_index(drop=True)
     scored["rank"] = scored["value"].rank(method="min", ascending=False).astype("Int64")
     scored["segment_rank"] = (
-        scored.groupby("persona_id")["value"].rank(method="min", ascending=False).astype("Int64")
+        scored.groupby("persona_id", sort=False)["value"]
+        .rank(method="min", ascending=False)
+        .astype("Int64")
     )
     return scored
 
 
-def segment_summary(scored: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment: CLV, keywords, how many have volume, total volume and value."""
+def _conversion_rate(
+    scored: pd.DataFrame,
+    economics: EconomicsConfig,
+    persona_rates: Mapping[str, Mapping[str, float]],
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Each row's conversion rate: a (persona × intent) table looked up by codes, not by rows."""
+    persona_codes, personas = pd.factorize(scored["persona_id"])
+    intents = scored["intent"].astype("string").fillna(FALLBACK_INTENT)
+    intent_codes = pd.Categorical(intents, categories=INTENTS).codes
+    # An intent longtail does not know (a hand-edited database) converts like the fallback.
+    intent_codes = np.where(intent_codes < 0, INTENTS.index(FALLBACK_INTENT), intent_codes)
+    table = np.array(
+        [
+            [rate for rate, _ in conversion_rates(economics, persona_rates, str(p)).values()]
+            for p in personas
+        ]
+    ).reshape(len(personas), len(INTENTS))
+    return table[persona_codes, intent_codes] if len(scored) else np.zeros(0)
+
+
+def _bid_check(
+    break_even: np.ndarray[Any, np.dtype[np.float64]],
+    low: np.ndarray[Any, np.dtype[np.float64]],
+    high: np.ndarray[Any, np.dtype[np.float64]],
+) -> pd.Series:
+    """Whether the top-of-page bids exceed break-even; empty without bids or break-even."""
+    with np.errstate(invalid="ignore"):
+        checks = np.select(
+            [low > break_even, high > break_even, (high <= break_even) | (low <= break_even)],
+            [LOW_BID_ABOVE, HIGH_BID_ABOVE, WITHIN],
+            default="",
+        )
+    return pd.Series(checks, dtype="string").replace("", pd.NA)
+
+
+def _peak_months(profiles: SeasonalProfiles) -> pd.Series:
+    """The calendar month with the highest factor; empty for a flat profile."""
+    flat = np.isclose(profiles.index, 1.0).all(axis=1)
+    names = [
+        None if flat[number] else calendar.month_abbr[int(np.argmax(row)) + 1]
+        for number, row in enumerate(profiles.index)
+    ]
+    return _per_row(profiles, names)
+
+
+def _per_row(profiles: SeasonalProfiles, labels: Sequence[str | None]) -> pd.Series:
+    """A label per profile spread to every row that has the profile; None is empty."""
+    spread = np.array(labels, dtype=object)[profiles.row_profile]
+    return pd.Series(spread, dtype="string")
+
+
+def segment_summary(
+    scored: pd.DataFrame,
+    channels: Mapping[str, Sequence[str]] | None = None,
+    min_search_share: float | None = None,
+) -> pd.DataFrame:
+    """One row per segment: CLV, keywords, volume, value, expected monthly value, ranks, reach.
+
+    Segments are ranked by total value (value_rank) and by expected monthly
+    value (monthly_value_rank). A segment whose share of all segments'
+    expected monthly value is under `min_search_share` is better reached
+    through its persona's other `channels`, and `reach` says so.
+    """
+    if min_search_share is None:
+        min_search_share = default_economics().min_search_share
+    channels = channels or {}
+    if "expected_monthly_value" not in scored:
+        scored = scored.assign(expected_monthly_value=np.nan, expected_customers=np.nan)
     grouped = scored.groupby(
         ["persona_id", "persona_name", "segment_clv", "currency"], dropna=False, sort=False
     )
@@ -39,8 +256,179 @@ def segment_summary(scored: pd.DataFrame) -> pd.DataFrame:
         keywords_with_volume=("avg_monthly_searches", "count"),
         total_monthly_searches=("avg_monthly_searches", "sum"),
         total_value=("value", "sum"),
+        expected_customers=("expected_customers", "sum"),
+        expected_monthly_value=("expected_monthly_value", "sum"),
     ).reset_index()
     summary["total_monthly_searches"] = summary["total_monthly_searches"].astype("int64")
+    summary["value_rank"] = summary["total_value"].rank(method="min", ascending=False)
+    summary["monthly_value_rank"] = summary["expected_monthly_value"].rank(
+        method="min", ascending=False
+    )
+    for column in ("value_rank", "monthly_value_rank"):
+        summary[column] = summary[column].astype("Int64")
+    everything = summary["expected_monthly_value"].sum()
+    summary["search_share"] = (
+        summary["expected_monthly_value"] / everything if everything > 0 else 0.0
+    )
+    summary["channels"] = [", ".join(channels.get(str(p), [])) for p in summary["persona_id"]]
+    summary["reach"] = [
+        "search" if s >= min_search_share else _elsewhere(c)
+        for s, c in zip(summary["search_share"], summary["channels"], strict=True)
+    ]
     return summary.sort_values(
         ["total_value", "persona_id"], ascending=[False, True], ignore_index=True
     )
+
+
+def _elsewhere(channels: str) -> str:
+    if channels:
+        return f"little search demand: reach through {channels}"
+    return "little search demand: list this segment's channels in its persona file"
+
+
+def explain(
+    row: Mapping[str, Any],
+    economics: EconomicsConfig,
+    persona_rates: Mapping[str, Mapping[str, float]],
+    clv_formula: str | None = None,
+) -> list[tuple[str, str, str]]:
+    """How one scored row's figures follow from its inputs: (what, figure, how) lines."""
+    currency = str(row.get("currency") or "")
+    searches = _number(row.get("avg_monthly_searches"))
+    clv = float(row["segment_clv"])
+    intent = str(row["intent"]) if _given(row.get("intent")) else None
+    rate, rate_source = conversion_rates(economics, persona_rates, str(row["persona_id"]))[
+        intent or FALLBACK_INTENT
+    ]
+    money = _money_format(currency)
+    lines: list[tuple[str, str, str]] = [
+        (
+            "avg monthly searches",
+            f"{searches:,.0f}" if searches is not None else "no data",
+            "Keyword Planner, the persona's market",
+        ),
+        ("segment CLV", money(clv), clv_formula or "from the persona file"),
+    ]
+    if searches is None:
+        lines.append(("value", "none", "no volume data: nothing is estimated from nothing"))
+        return lines
+    clicks = searches * economics.ctr
+    customers = clicks * rate
+    break_even = rate * clv
+    lines += [
+        ("value", money(searches * clv), f"{searches:,.0f} × {money(clv)}"),
+        (
+            "expected clicks / month",
+            f"{clicks:,.1f}",
+            f"{searches:,.0f} × {economics.ctr:.1%} organic CTR at position "
+            f"{economics.target_position}",
+        ),
+        (
+            "conversion rate",
+            f"{rate:.2%}",
+            f"{intent or f'no intent, taken as {FALLBACK_INTENT}'} ({rate_source})",
+        ),
+        ("expected customers / month", f"{customers:,.2f}", f"{clicks:,.1f} × {rate:.2%}"),
+        (
+            "expected monthly value",
+            money(customers * clv),
+            f"{customers:,.2f} × {money(clv)}",
+        ),
+        ("break-even CPC", money(break_even), f"{rate:.2%} × {money(clv)}"),
+    ]
+    low = _number(row.get("low_top_of_page_bid"))
+    high = _number(row.get("high_top_of_page_bid"))
+    if low is None and high is None:
+        lines.append(("top-of-page bids", "none", "Keyword Planner gave no bids"))
+    else:
+        for label, bid in (("low", low), ("high", high)):
+            if bid is not None:
+                lines.append(
+                    (
+                        f"margin vs {label} bid",
+                        money(break_even - bid),
+                        f"{money(break_even)} − {money(bid)}",
+                    )
+                )
+        lines.append(("bid check", str(row.get("bid_check") or ""), "flagged, not hidden"))
+    ahead = _number(row.get("next_12_months_searches"))
+    if ahead is not None:
+        peak = row.get("peak_month")
+        lines.append(
+            (
+                "next 12 months' searches",
+                f"{ahead:,.0f}",
+                f"{row.get('seasonality') or ''}" + (f"; peak in {peak}" if _given(peak) else ""),
+            )
+        )
+    lines.append(
+        (
+            "rank",
+            f"{row.get('rank')} overall",
+            f"{row.get('segment_rank')} in its segment, by value",
+        )
+    )
+    return lines
+
+
+def assumptions(
+    economics: EconomicsConfig, persona_rates: Mapping[str, Mapping[str, float]], source: str
+) -> list[tuple[str, str, str]]:
+    """Every assumption scoring used, as (assumption, value, source) rows for the export."""
+    source = "longtail's defaults" if source == "defaults" else source
+    rows = [
+        ("value", "avg monthly searches × segment CLV", "the headline figure"),
+        ("target organic position", str(economics.target_position), source),
+        (
+            "organic CTR by position",
+            ", ".join(f"{n}: {rate:.1%}" for n, rate in enumerate(economics.ctr_curve, start=1)),
+            f"{source}; the default is Sistrix 2020, 80 million keywords",
+        ),
+        (
+            "CTR at the target position",
+            f"{economics.ctr:.1%}",
+            "expected clicks = searches × this",
+        ),
+    ]
+    for intent, rate in economics.conversion_rates:
+        rows.append((f"conversion rate, {intent}", f"{rate:.2%}", source))
+    rows.append(
+        (
+            "conversion rate, no intent",
+            f"{economics.conversion_rate(FALLBACK_INTENT):.2%}",
+            f"as {FALLBACK_INTENT}",
+        )
+    )
+    for persona_id in sorted(persona_rates):
+        for intent, rate in sorted(persona_rates[persona_id].items()):
+            rows.append((f"conversion rate, {intent}, {persona_id}", f"{rate:.2%}", "persona file"))
+    rows += [
+        ("break-even CPC", "conversion rate × segment CLV", "profit CLV where a margin is given"),
+        ("seasonality", "monthly volumes ÷ their mean, by calendar month", "Keyword Planner"),
+        ("paid CTR (forecast)", f"{economics.paid_ctr:.2%}", source),
+        ("bid fraction (forecast)", f"{economics.bid_fraction:g}", source),
+        ("cost per click basis (forecast)", economics.cost_basis, source),
+        # A share, not a percentage: the export reads it back to mark each segment's reach.
+        (MIN_SEARCH_SHARE, f"{economics.min_search_share:g}", source),
+    ]
+    return rows
+
+
+def _money_format(currency: str) -> Any:
+    suffix = f" {currency}" if currency else ""
+    return lambda amount: f"{amount:,.2f}{suffix}"
+
+
+def _given(value: object) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and np.isnan(value))
+        and value is not pd.NA
+        and value != ""
+    )
+
+
+def _number(value: object) -> float | None:
+    if not _given(value):
+        return None
+    return float(value)  # type: ignore[arg-type]

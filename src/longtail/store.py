@@ -36,16 +36,34 @@ if TYPE_CHECKING:
     from longtail.planner.metrics import KeywordMetrics
 
 DEFAULT_DB = "longtail.db"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 PERSONAS = "personas"
 CANDIDATES = "candidates"
 KEYWORD_METRICS = "keyword_metrics"
 SCORES = "scores"
 RUNS = "runs"
+# The assumptions the last scoring used, for the export's Assumptions sheet.
+ASSUMPTIONS = "assumptions"
 # CLV computed from an order history (`longtail clv --apply`): it stands in for
 # the persona file's estimate in scoring, and survives re-reading the files.
 APPLIED_CLV = "applied_clv"
+
+# The scores' economics columns, in the order they are stored and exported.
+ECONOMICS_COLUMNS: list[tuple[str, type]] = [
+    ("intent", str),
+    ("expected_clicks", float),
+    ("conversion_rate", float),
+    ("expected_customers", float),
+    ("expected_monthly_value", float),
+    ("break_even_cpc", float),
+    ("bid_margin_low", float),
+    ("bid_margin_high", float),
+    ("bid_check", str),
+    ("next_12_months_searches", float),
+    ("peak_month", str),
+    ("seasonality", str),
+]
 
 # (table, column, type) added after schema 1, in the order they came.
 ADDED_COLUMNS: list[tuple[str, str, type]] = [
@@ -57,6 +75,8 @@ ADDED_COLUMNS: list[tuple[str, str, type]] = [
     ("candidates", "intent", str),
     # Schema 4: the rank of a keyword among its segment's.
     ("scores", "segment_rank", int),
+    # Schema 5: the economics beside the value (longtail.score).
+    *((SCORES, column, kind) for column, kind in ECONOMICS_COLUMNS),
 ]
 
 # Where a candidate came from: the spaCy expansion, Keyword Planner ideas;
@@ -210,6 +230,11 @@ class Store:
                 },
                 pk="persona_id",
                 not_null={"segment_clv"},
+                if_not_exists=True,
+            )
+            self.db.table(ASSUMPTIONS).create(
+                {"position": int, "assumption": str, "value": str, "source": str},
+                pk="position",
                 if_not_exists=True,
             )
             self.db.table(RUNS).create(
@@ -519,7 +544,8 @@ class Store:
                 c.pattern, c.intent, m.avg_monthly_searches,
                 coalesce(a.segment_clv, p.segment_clv) AS segment_clv, p.currency,
                 m.competition,
-                m.low_top_of_page_bid, m.high_top_of_page_bid, m.close_variant_of
+                m.low_top_of_page_bid, m.high_top_of_page_bid, m.close_variant_of,
+                m.monthly_searches
             FROM {CANDIDATES} c
             JOIN {PERSONAS} p ON p.id = c.persona_id
             LEFT JOIN {APPLIED_CLV} a ON a.persona_id = p.id
@@ -527,11 +553,16 @@ class Store:
                  AND m.language = p.language AND m.network = p.network
             ORDER BY c.persona_id, c.keyword""",
             self.conn,
-            dtype={k: v for k, v in _SCORED_DTYPES.items() if k != "value"},
+            dtype={
+                **{k: v for k, v in _INPUT_DTYPES.items() if k != "value"},
+                "monthly_searches": "string",
+            },
         )
 
-    def save_scores(self, scores: pd.DataFrame) -> int:
-        """Replace the scores table with `scores` (derived data: always whole)."""
+    def save_scores(
+        self, scores: pd.DataFrame, assumptions: Sequence[tuple[str, str, str]] = ()
+    ) -> int:
+        """Replace the scores and the assumptions they were made with (derived: always whole)."""
         scored_at = now()
         columns = [
             "persona_id",
@@ -541,28 +572,51 @@ class Store:
             "value",
             "rank",
             "segment_rank",
+            *(column for column, _ in ECONOMICS_COLUMNS),
         ]
-        frame = scores[columns].astype(object).where(scores[columns].notna(), None)
-        rows = [(*row, scored_at) for row in frame.itertuples(index=False, name=None)]
+        frame = scores[columns]
+        # Column by column to plain Python values, NA as None: far quicker than
+        # converting the whole frame to objects row by row.
+        values = [_sql_values(frame[column]) for column in columns]
+        rows = zip(*values, [scored_at] * len(frame), strict=True)
+        marks = ", ".join("?" * (len(columns) + 1))
         with self.db.atomic():
             self.conn.execute(f"DELETE FROM {SCORES}")
             self.conn.executemany(
-                f"""INSERT INTO {SCORES} (persona_id, keyword, avg_monthly_searches,
-                    segment_clv, value, rank, segment_rank, scored_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                rows,
+                f"INSERT INTO {SCORES} ({', '.join(columns)}, scored_at) VALUES ({marks})", rows
             )
-        return len(rows)
+            self.conn.execute(f"DELETE FROM {ASSUMPTIONS}")
+            self.conn.executemany(
+                f"INSERT INTO {ASSUMPTIONS} (position, assumption, value, source) "
+                "VALUES (?, ?, ?, ?)",
+                [(n, *row) for n, row in enumerate(assumptions, start=1)],
+            )
+        return len(frame)
 
-    def scored_keywords(self) -> pd.DataFrame:
-        """Every score with its provenance and metrics, highest value first, no-data last."""
+    def assumptions(self) -> list[tuple[str, str, str]]:
+        """The assumptions the stored scores were made with, in order."""
+        return [
+            (row["assumption"], row["value"], row["source"])
+            for row in self.db.query(f"SELECT * FROM {ASSUMPTIONS} ORDER BY position")
+        ]
+
+    def scored_keywords(self, with_monthly: bool = False) -> pd.DataFrame:
+        """Every score with its provenance and metrics, highest value first, no-data last.
+
+        `with_monthly` adds the monthly volumes (JSON) the seasonal profile comes from.
+        """
         import pandas as pd
+
+        monthly = ", m.monthly_searches" if with_monthly else ""
 
         return pd.read_sql_query(
             f"""SELECT s.keyword, s.persona_id, p.name AS persona_name, c.source_field,
-                c.pattern, c.intent, s.avg_monthly_searches, s.segment_clv, s.value, p.currency,
-                m.competition, m.low_top_of_page_bid, m.high_top_of_page_bid,
-                m.close_variant_of, s.rank, s.segment_rank
+                c.pattern, s.intent, s.avg_monthly_searches, s.segment_clv, s.value, p.currency,
+                s.expected_clicks, s.conversion_rate, s.expected_customers,
+                s.expected_monthly_value, s.break_even_cpc, m.competition,
+                m.low_top_of_page_bid, m.high_top_of_page_bid, s.bid_margin_low,
+                s.bid_margin_high, s.bid_check, s.next_12_months_searches, s.peak_month,
+                s.seasonality, m.close_variant_of, s.rank, s.segment_rank{monthly}
             FROM {SCORES} s
             JOIN {PERSONAS} p ON p.id = s.persona_id
             LEFT JOIN {CANDIDATES} c ON c.persona_id = s.persona_id AND c.keyword = s.keyword
@@ -570,7 +624,9 @@ class Store:
                  AND m.language = p.language AND m.network = p.network
             ORDER BY s.value IS NULL, s.value DESC, s.persona_id, s.keyword""",
             self.conn,
-            dtype={**_SCORED_DTYPES, "rank": "Int64", "segment_rank": "Int64"},
+            dtype={**_SCORED_DTYPES, "monthly_searches": "string"}
+            if with_monthly
+            else _SCORED_DTYPES,
         )
 
     def score_count(self) -> int:
@@ -592,6 +648,25 @@ class Store:
                     for persona_id, clv in estimates.items()
                 ],
             )
+
+    def persona_conversion_rates(self) -> dict[str, dict[str, float]]:
+        """The conversion rates each stored persona's file sets, by intent."""
+        rates: dict[str, dict[str, float]] = {}
+        for row in self.db.query(f"SELECT id, definition FROM {PERSONAS}"):
+            given = json.loads(row["definition"]).get("conversion_rates") or {}
+            rates[row["id"]] = {k: v for k, v in given.items() if v is not None}
+        return rates
+
+    def persona_clv_formulas(self) -> dict[str, str]:
+        """How each stored persona's CLV was reached: applied from orders, else the file's."""
+        return {
+            row["id"]: row["formula"] or row["method"] or ""
+            for row in self.db.query(
+                f"""SELECT p.id, coalesce(a.clv_formula, p.clv_formula) AS formula,
+                    coalesce(a.clv_method, p.clv_method) AS method
+                FROM {PERSONAS} p LEFT JOIN {APPLIED_CLV} a ON a.persona_id = p.id"""
+            )
+        }
 
     def persona_channels(self) -> dict[str, list[str]]:
         """Each stored persona's preferred channels, as its file lists them."""
@@ -626,7 +701,7 @@ class Store:
 
 
 # Ids and text read as strings, never guessed (STYLE.md); counts as nullable ints.
-_SCORED_DTYPES: dict[str, Any] = {
+_INPUT_DTYPES: dict[str, Any] = {
     "keyword": "string",
     "persona_id": "string",
     "persona_name": "string",
@@ -642,6 +717,19 @@ _SCORED_DTYPES: dict[str, Any] = {
     "high_top_of_page_bid": "float64",
     "close_variant_of": "string",
 }
+_SCORED_DTYPES: dict[str, Any] = {
+    **_INPUT_DTYPES,
+    **{column: "string" if kind is str else "float64" for column, kind in ECONOMICS_COLUMNS},
+    "rank": "Int64",
+    "segment_rank": "Int64",
+}
+
+
+def _sql_values(column: pd.Series) -> list[Any]:
+    """A column's values as Python objects sqlite3 takes, every kind of NA as None."""
+    values = column.to_numpy(dtype=object, copy=True)
+    values[column.isna().to_numpy()] = None
+    return values.tolist()
 
 
 def brand_of(concepts: Sequence[tuple[str, str]]) -> str | None:

@@ -119,7 +119,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from longtail.cli import clv, imports, intent, personas, pipeline
+    from longtail.cli import clv, forecast, imports, intent, personas, pipeline
 
     cli.add_command(personas.personas)
     for command in pipeline.COMMANDS:
@@ -127,6 +127,7 @@ def _register() -> None:
     cli.add_command(imports.import_command)
     cli.add_command(intent.intent_command)
     cli.add_command(clv.clv_command)
+    cli.add_command(forecast.forecast_command)
 
 
 _register()

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from longtail.expand import Candidate
-    from longtail.pipeline import ExpandResult, ExportResult, IdeasResult
+    from longtail.pipeline import ExpandResult, Explanation, ExportResult, IdeasResult
     from longtail.planner.lookup import LookupStats
 
 TOP_ROWS = 10
@@ -221,22 +221,50 @@ def volumes(
 
 
 @click.command()
+@config_option
+@click.option(
+    "--explain",
+    "explain_keyword",
+    metavar="KEYWORD",
+    help="Also show how KEYWORD's figures follow from their inputs, for each persona.",
+)
 @click.pass_context
-def score(ctx: click.Context) -> None:
+def score(ctx: click.Context, config_path: Path | None, explain_keyword: str | None) -> None:
     """Score every keyword for every persona that produced it.
 
-    value = avg monthly searches × segment CLV. Keywords Google has no data
-    for keep an empty value and rank last. Prints the top keywords.
+    \b
+    value                  = avg monthly searches × segment CLV
+    expected clicks        = searches × organic CTR at the target position
+    expected customers     = expected clicks × conversion rate (by intent)
+    expected monthly value = expected customers × segment CLV
+    break-even CPC         = conversion rate × segment CLV
 
-    Example:
+    Keywords whose top-of-page bids exceed their break-even CPC are flagged
+    (bid check), not dropped. Keywords Google has no data for keep empty
+    figures and rank last. The assumptions (CTR curve, conversion rates)
+    come from the [economics] section of --config, else ./longtail.toml,
+    over the bundled defaults; a persona file may set its own
+    conversion_rates. Prints the top keywords, or with --explain how one
+    keyword's figures were reached.
+
+    Examples:
 
     \b
         longtail score
+        longtail score --explain "waterproof trail running shoes"
     """
-    from longtail.pipeline import score_stage
+    from longtail.config import load_config
+    from longtail.pipeline import explain_stage, score_stage
 
-    scored = score_stage(open_db(ctx))
-    click.echo(_score_report(scored))
+    config = load_config(config_path)
+    store = open_db(ctx)
+    scored = score_stage(store, config)
+    if explain_keyword is None:
+        click.echo(_score_report(scored))
+        return
+    click.echo(_score_report(scored).splitlines()[-1])
+    for explanation in explain_stage(store, scored, explain_keyword, config):
+        click.echo("\n" + _explanation(explanation), nl=False)
 
 
 @click.command()
@@ -529,18 +557,52 @@ def _volumes_report(stats: LookupStats) -> str:
 def _score_report(scored: pd.DataFrame) -> str:
     import pandas as pd
 
-    columns = ["rank", "keyword", "persona_id", "avg_monthly_searches", "segment_clv", "value"]
+    columns = [
+        "rank",
+        "keyword",
+        "persona_id",
+        "avg_monthly_searches",
+        "value",
+        "expected_customers",
+        "expected_monthly_value",
+        "break_even_cpc",
+    ]
     top = scored[columns].head(TOP_ROWS).astype(object)
-    rows = top.where(pd.notna(top), None).itertuples(index=False, name=None)
+    top = top.where(pd.notna(top), None)
+    rows = list(top.itertuples(index=False, name=None))
     with_value = int(scored["value"].notna().sum())
+    flagged = int(
+        scored["bid_check"].isin(["low bid above break-even", "high bid above break-even"]).sum()
+    )
     return "\n".join(
         [
             table(
-                ["rank", "keyword", "persona", "searches/mo", "CLV", "value"],
-                list(rows),
-                right=[0, 3, 4, 5],
+                [
+                    "rank",
+                    "keyword",
+                    "persona",
+                    "searches/mo",
+                    "value",
+                    "customers/mo",
+                    "monthly value",
+                    "break-even CPC",
+                ],
+                rows,
+                right=[0, 3, 4, 5, 6, 7],
             ),
-            f"Scored {len(scored):,} keyword–persona pairs; {with_value:,} have volume data.",
+            f"Scored {len(scored):,} keyword–persona pairs; {with_value:,} have volume data; "
+            f"{flagged:,} have a top-of-page bid above their break-even CPC (see bid_check).",
+            "",
+        ]
+    )
+
+
+def _explanation(explanation: Explanation) -> str:
+    rows = [(what, figure, how) for what, figure, how in explanation.lines]
+    return "\n".join(
+        [
+            f"{explanation.keyword!r} for {explanation.persona_id} ({explanation.persona_name}):",
+            table(["", "figure", "how"], rows, right=[1]),
             "",
         ]
     )
