@@ -558,3 +558,139 @@ def test_summary_lists_each_segments_channels_and_keywords_their_ranks(
         firsts.setdefault(row[persona], row)
     assert keywords[1][rank] == 1
     assert all(row[segment_rank] == 1 for row in firsts.values())
+
+
+def test_workbook_economics_follow_from_the_rows_own_inputs(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    _, xlsx, _ = demo
+    rows = list(openpyxl.load_workbook(xlsx)["Keywords"].iter_rows(values_only=True))
+    header = rows[0]
+    rates = {"informational": 0.005, "commercial": 0.015, "transactional": 0.03}
+    checked = 0
+    for row in rows[1:]:
+        cell = dict(zip(header, row, strict=True))
+        rate = rates[cell["Intent"]]
+        assert cell["Conversion rate"] == pytest.approx(rate)
+        assert cell["Break-even CPC"] == pytest.approx(rate * cell["Segment CLV"])
+        if cell["Avg. monthly searches"] is None:
+            assert cell["Expected clicks / mo"] is None
+            continue
+        clicks = cell["Avg. monthly searches"] * 0.110  # Sistrix, position 3
+        assert cell["Expected clicks / mo"] == pytest.approx(clicks)
+        assert cell["Expected customers / mo"] == pytest.approx(clicks * rate)
+        assert cell["Expected monthly value"] == pytest.approx(clicks * rate * cell["Segment CLV"])
+        if cell["Top of page bid (high)"] is not None:
+            margin = cell["Break-even CPC"] - cell["Top of page bid (high)"]
+            assert cell["Margin vs high bid"] == pytest.approx(margin)
+            above = cell["Bid check"] != "within break-even"
+            assert above == (margin < 0)
+        checked += 1
+    assert checked > 1000
+
+
+def test_assumptions_sheet_lists_the_economics_the_clvs_and_the_source(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    _, xlsx, _ = demo
+    rows = list(openpyxl.load_workbook(xlsx)["Assumptions"].iter_rows(values_only=True))
+    assert rows[0] == ("Assumption", "Value", "Source")
+    table = {row[0]: row[1:] for row in rows[1:]}
+    assert table["CTR at the target position"][0] == "11.0%"
+    assert table["conversion rate, transactional"] == ("3.00%", "longtail's defaults")
+    clv = expected_clv(PERSONAS / "trail-runner.yaml")
+    assert table["segment CLV, trail-runner"][0] == f"{clv:,.2f} USD"
+    assert "not real search volumes" in table["Volumes"][0]
+    assert table["longtail"][0] == longtail("--version").output.split()[-1]
+
+
+def test_summary_ranks_segments_by_value_and_by_expected_monthly_value(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    _, xlsx, _ = demo
+    summary = list(openpyxl.load_workbook(xlsx)["Summary"].iter_rows(values_only=True))
+    header = summary[0]
+    segments = [dict(zip(header, row, strict=False)) for row in summary[1:6]]
+    by_monthly = sorted(segments, key=lambda s: -s["Expected monthly value"])
+    assert [s["Rank by monthly value"] for s in by_monthly] == [1, 2, 3, 4, 5]
+    assert [s["Rank by value"] for s in segments] == [1, 2, 3, 4, 5]
+    total = sum(s["Expected monthly value"] for s in segments)
+    for segment in segments:
+        share = segment["Expected monthly value"] / total
+        assert segment["Share of expected value"] == pytest.approx(share)
+        assert (segment["Reach"] == "search") == (share >= 0.05)
+
+
+def test_score_explain_prints_how_each_figure_was_reached(demo: tuple[Path, Path, Result]) -> None:
+    db, _, _ = demo
+    result = longtail("--db", db, "score", "--explain", "Down Quilt")
+    assert result.exit_code == 0, result.output
+    assert "'down quilt' for thru-hiker (Ultralight thru-hiker):" in result.output
+    searches = recorded_volumes()["down quilt"]
+    clv = expected_clv(PERSONAS / "thru-hiker.yaml")
+    lines = {line.split("  ")[0]: line for line in result.output.splitlines()}
+    assert f"{searches:,} × {clv:,.2f} USD" in lines["value"]
+    assert f"{searches * 0.11:,.1f}" in lines["expected clicks / month"]
+    assert f"{0.015 * clv:,.2f} USD" in lines["break-even CPC"]
+
+
+def test_score_explain_of_an_unknown_keyword_suggests_close_ones(
+    demo: tuple[Path, Path, Result],
+) -> None:
+    db, _, _ = demo
+    result = CliRunner().invoke(cli, ["--db", str(db), "score", "--explain", "down quilts"])
+    assert result.exit_code == 2
+    assert "'down quilts' is not among the scored keywords; did you mean 'down quilt'" in (
+        result.output
+    )
+
+
+def test_forecast_spreads_the_budget_and_never_exceeds_it(demo: tuple[Path, Path, Result]) -> None:
+    db, _, _ = demo
+    result = longtail(
+        "--db", db, "forecast", "--budget", "1500", "--start", "2027-03", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    forecast = json.loads(result.output)
+    assert [m["month"] for m in forecast["months"]][:2] == ["Mar 2027", "Apr 2027"]
+    assert len(forecast["months"]) == 12
+    assert all(m["spend"] <= 1500 + 1e-6 for m in forecast["months"])
+    spend = sum(k["spend"] for k in forecast["keywords"])
+    assert spend == pytest.approx(sum(m["spend"] for m in forecast["months"]))
+    returns = [k["return"] for k in forecast["keywords"]]
+    assert returns == sorted(returns, reverse=True)
+
+
+def test_forecast_csv_lists_the_funded_keywords(demo: tuple[Path, Path, Result]) -> None:
+    db, _, _ = demo
+    result = longtail("--db", db, "forecast", "--budget", "300", "--months", "1", "--format", "csv")
+    rows = list(csv.DictReader(result.output.splitlines()))
+    assert rows and set(rows[0]) >= {"keyword", "persona_id", "bid", "cost_per_click", "spend"}
+    assert sum(float(r["spend"]) for r in rows) == pytest.approx(300, abs=0.01)
+    assert all(float(r["cost_per_click"]) <= float(r["bid"]) + 1e-6 for r in rows)
+
+
+def test_forecast_before_scoring_says_what_to_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "x.db"), "forecast", "--budget", "100"]
+    )
+    assert result.exit_code == 2
+    assert "nothing scored yet; run `longtail score`" in result.output
+
+
+def test_a_persona_conversion_rate_reaches_the_break_even_cpc(tmp_path: Path) -> None:
+    personas = tmp_path / "personas"
+    shutil.copytree(PERSONAS, personas)
+    file = personas / "gift-buyer.yaml"
+    file.write_text(file.read_text() + "conversion_rates: {transactional: 0.08}\n")
+    db, out = tmp_path / "l.db", tmp_path / "k.csv"
+    result = longtail("--db", db, "run", personas, "--replay", FIXTURES, "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = [
+        r
+        for r in csv.DictReader(out.open(encoding="utf-8"))
+        if r["persona_id"] == "gift-buyer" and r["intent"] == "transactional"
+    ]
+    assert rows
+    clv = expected_clv(file)
+    assert all(float(r["break_even_cpc"]) == pytest.approx(0.08 * clv) for r in rows)

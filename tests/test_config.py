@@ -89,3 +89,52 @@ def test_modifiers_must_be_lists_of_text(tmp_path: Path) -> None:
 def test_a_missing_config_file_given_explicitly_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such config file; check --config"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_economics_defaults_carry_the_cited_curve_and_rates(tmp_path: Path) -> None:
+    economics = load_config(cwd=tmp_path).economics
+    assert economics.target_position == 3
+    assert economics.ctr == 0.110
+    assert economics.conversion_rate("transactional") == 0.03
+    assert economics.paid_ctr == 0.0642
+
+
+def test_one_conversion_rate_given_keeps_the_others(tmp_path: Path) -> None:
+    file = tmp_path / "longtail.toml"
+    file.write_text(
+        "[economics]\ntarget_position = 1\n\n[economics.conversion_rates]\ncommercial = 0.025\n"
+    )
+    economics = load_config(file).economics
+    assert economics.ctr == 0.285
+    assert economics.conversion_rate("commercial") == 0.025
+    assert economics.conversion_rate("transactional") == 0.03
+
+
+def test_economics_errors_say_how_to_write_each_setting(tmp_path: Path) -> None:
+    file = tmp_path / "longtail.toml"
+    file.write_text(
+        "[economics]\ntarget_position = 11\npaid_ctr = '6%'\nbid_fraction = 0\n"
+        "cost_basis = 'average'\n\n[economics.conversion_rates]\ntransactonal = 0.03\n"
+        "commercial = 2\n"
+    )
+    with pytest.raises(InputError) as raised:
+        load_config(file)
+    assert str(raised.value).splitlines() == [
+        f"{file}: economics.conversion_rates.transactonal is not a setting longtail knows; "
+        "did you mean economics.conversion_rates.transactional?",
+        f"{file}: economics.target_position is 11 but economics.ctr_curve gives rates for "
+        "positions 1 to 10 only; add rates or choose one of those",
+        f"{file}: economics.paid_ctr: '6%' is not a share between 0 and 1; write 6.42% as 0.0642",
+        f"{file}: economics.bid_fraction: 0 must be more than 0 and at most 1 "
+        "(1 bids the whole break-even CPC)",
+        f"{file}: economics.cost_basis: 'average' is not one of high, low, mid, bid",
+        f"{file}: economics.conversion_rates.commercial: 2 is not a share between 0 and 1; "
+        "write 3% as 0.03",
+    ]
+
+
+def test_a_ctr_curve_must_be_shares(tmp_path: Path) -> None:
+    file = tmp_path / "longtail.toml"
+    file.write_text("[economics]\nctr_curve = [28.5, 15.7]\n")
+    with pytest.raises(InputError, match=r"economics.ctr_curve must list the click-through rate"):
+        load_config(file)

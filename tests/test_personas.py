@@ -177,3 +177,26 @@ def test_example_personas_are_valid() -> None:
     personas = load_personas([Path(__file__).parent.parent / "personas"])
     assert len(personas) >= 4
     assert len({p.id for p in personas}) == len(personas)
+
+
+def test_conversion_rates_are_shares_by_intent_with_misspellings_caught(tmp_path: Path) -> None:
+    file = tmp_path / "p.yaml"
+    file.write_text(
+        "id: p\nname: P\ndescription: d\nproducts: [tent pegs]\nclv: {value: 10}\n"
+        "conversion_rates:\n  transactional: 3\n  transactonal: 0.03\n"
+    )
+    assert problems_of(file) == [
+        f"{file}:7: conversion_rates.transactional: 3 is not between 0 and 1; write 42% as 0.42",
+        f"{file}:8: conversion_rates.transactonal: is not a conversion_rates field; "
+        "did you mean 'transactional'?",
+    ]
+
+
+def test_conversion_rates_a_persona_sets_are_the_ones_given(tmp_path: Path) -> None:
+    file = tmp_path / "p.yaml"
+    file.write_text(
+        "id: p\nname: P\ndescription: d\nproducts: [tent pegs]\nclv: {value: 10}\n"
+        "conversion_rates: {commercial: 0.02}\n"
+    )
+    (persona,) = load_personas([file])
+    assert persona.conversion_rates.given() == {"commercial": 0.02}

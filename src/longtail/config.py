@@ -224,7 +224,7 @@ def _economics_problems(source: str, economics: dict[str, Any]) -> list[str]:
     elif curve and position > len(curve):
         problems.append(
             f"{source}: economics.target_position is {position} but economics.ctr_curve gives "
-            f"rates for positions 1 to {len(curve)} only; add rates or choose a higher position"
+            f"rates for positions 1 to {len(curve)} only; add rates or choose one of those"
         )
     for key in ("paid_ctr", "min_search_share"):
         if not _is_rate(economics[key]):
