@@ -282,3 +282,18 @@ def test_the_bundled_ctr_curve_is_sistrix_2020() -> None:
     assert economics.ctr_curve[:3] == (0.285, 0.157, 0.110)
     assert economics.ctr_curve[9] == 0.025
     assert economics.ctr == 0.110  # position 3 by default
+
+
+def test_a_malformed_monthly_series_counts_as_no_data_for_those_months() -> None:
+    series = pd.Series(
+        ['[[2025, 1, 100], [2025, 2, "x"], [2025, 3, 300]]', "[[2025, 13, 5]]", "not json"],
+        dtype="string",
+    )
+    # The unreadable parts of a series are skipped, never read as zero searches.
+    profiles = seasonal_profiles(series)
+    rows = profiles.for_rows()
+    assert rows[0, 0] == pytest.approx(0.5) and rows[0, 2] == pytest.approx(1.5)
+    assert rows[0, 1] == pytest.approx(1.0)
+    assert rows[1] == pytest.approx([1.0] * 12)
+    assert rows[2] == pytest.approx([1.0] * 12)
+    assert profiles.source[profiles.row_profile[2]] == "flat: no monthly volumes"

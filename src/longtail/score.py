@@ -23,7 +23,9 @@ keeps the outputs.
 from __future__ import annotations
 
 import calendar
+import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -75,26 +77,85 @@ def seasonal_profiles(monthly_searches: pd.Series) -> SeasonalProfiles:
     given, so twelve factors average 1 and avg searches × factor is that
     month's expected searches. With several years of one month, their mean
     counts. A month the series lacks, and a keyword with no series or only
-    zeros, gets 1: no data is not a dip. Each distinct series is parsed once.
+    zeros, gets 1: no data is not a dip. Each distinct series is parsed once,
+    all of them in one pass.
     """
     codes, uniques = pd.factorize(monthly_searches, use_na_sentinel=True)
-    index = np.ones((len(uniques) + 1, MONTHS))  # the last profile is the flat one
-    source: list[str | None] = [SEASONALITY_FLAT] * (len(uniques) + 1)
-    for number, text in enumerate(uniques):
-        totals = np.zeros(MONTHS)
-        counts = np.zeros(MONTHS)
-        for _year, month, searches in json.loads(text):
-            if searches is not None:
-                totals[month - 1] += searches
-                counts[month - 1] += 1
-        given = counts > 0
-        means = np.divide(totals, counts, out=np.zeros(MONTHS), where=given)
-        overall = means[given].mean() if given.any() else 0.0
-        if overall > 0:
-            index[number, given] = means[given] / overall
-            source[number] = SEASONALITY_MONTHLY
-    row_profile = np.where(codes < 0, len(uniques), codes).astype(np.intp)
+    flat_profile = len(uniques)
+    index = np.ones((flat_profile + 1, MONTHS))  # the last profile is the flat one
+    profile, month, searches = _parse_series([str(text) for text in uniques])
+    given = ~np.isnan(searches)
+    totals = np.zeros((flat_profile, MONTHS))
+    counts = np.zeros((flat_profile, MONTHS))
+    np.add.at(totals, (profile[given], month[given]), searches[given])
+    np.add.at(counts, (profile[given], month[given]), 1)
+    has = counts > 0
+    means = np.divide(totals, counts, out=np.zeros_like(totals), where=has)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        overall = means.sum(axis=1) / has.sum(axis=1)
+    usable = overall > 0  # NaN (no month given) compares False too
+    factors = np.divide(
+        means, overall[:, None], out=np.ones_like(means), where=has & usable[:, None]
+    )
+    index[:flat_profile] = factors
+    source: list[str | None] = [SEASONALITY_MONTHLY if ok else SEASONALITY_FLAT for ok in usable]
+    source.append(SEASONALITY_FLAT)
+    row_profile = np.where(codes < 0, flat_profile, codes).astype(np.intp)
     return SeasonalProfiles(index, row_profile, source)
+
+
+# Between two months of a series, "], [": where one line of numbers ends.
+_BETWEEN_MONTHS = re.compile(r"\]\s*,\s*\[")
+_BRACKETS = str.maketrans("", "", "[]")
+
+
+def _parse_series(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series number, month index 0–11, searches) of every month of every series.
+
+    The store writes each series as JSON [[year, month, searches], ...] with
+    integers or null. Rather than a Python list per month, every series is
+    turned into lines of "year, month, searches" and read by pandas' C
+    parser in one go; text that does not read that way is read as JSON.
+    """
+    if not texts:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
+    lengths = np.array([text.count("[") - 1 for text in texts], dtype=np.intp)
+    lines = _BETWEEN_MONTHS.sub("\n", "\n".join(texts)).translate(_BRACKETS)
+    try:
+        triples = pd.read_csv(
+            io.StringIO(lines), header=None, names=["year", "month", "searches"], dtype="float64"
+        ).to_numpy()
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        triples = np.zeros((0, 3))
+    if len(triples) != lengths.sum():
+        series = [_json_series(text) for text in texts]
+        lengths = np.array([len(months) for months in series], dtype=np.intp)
+        triples = np.array(
+            [[_number_or_nan(value) for value in month] for months in series for month in months],
+            dtype=np.float64,
+        ).reshape(-1, 3)
+    profile = np.repeat(np.arange(len(texts)), lengths)
+    month = np.nan_to_num(triples[:, 1], nan=0).astype(np.intp) - 1
+    # A month that is not 1 to 12 (a hand-edited database) counts as no data.
+    searches = np.where((month >= 0) & (month < MONTHS), triples[:, 2], np.nan)
+    return profile, np.clip(month, 0, MONTHS - 1), searches
+
+
+def _json_series(text: str) -> list[list[object]]:
+    """A series read as JSON; what is not a list of [year, month, searches] is no data."""
+    try:
+        series = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(series, list):
+        return []
+    return [month for month in series if isinstance(month, list) and len(month) == 3]
+
+
+def _number_or_nan(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return float("nan")
 
 
 def next_month(today: date) -> date:
@@ -218,11 +279,9 @@ def _bid_check(
 def _peak_months(profiles: SeasonalProfiles) -> pd.Series:
     """The calendar month with the highest factor; empty for a flat profile."""
     flat = np.isclose(profiles.index, 1.0).all(axis=1)
-    names = [
-        None if flat[number] else calendar.month_abbr[int(np.argmax(row)) + 1]
-        for number, row in enumerate(profiles.index)
-    ]
-    return _per_row(profiles, names)
+    names = np.array([None, *calendar.month_abbr[1:]], dtype=object)
+    peaks = np.where(flat, 0, profiles.index.argmax(axis=1) + 1)
+    return _per_row(profiles, names[peaks].tolist())
 
 
 def _per_row(profiles: SeasonalProfiles, labels: Sequence[str | None]) -> pd.Series:
