@@ -78,3 +78,7 @@ class PlannerError(OperationError):
 
 class ExportError(OperationError):
     """An output file could not be written."""
+
+
+class TrendsUnavailable(OperationError):
+    """Google Trends refused or could not be reached; the run goes on without it."""

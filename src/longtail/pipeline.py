@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from longtail.planner.lookup import LookupPlan, LookupStats
     from longtail.planner.record import Recorder
     from longtail.planner.service import PlanningService
+    from longtail.trends import KeywordTrend, RelatedQueries, TrendsFetcher
 
 LIVE_SOURCE = "Google Ads Keyword Planner (live account)"
 REPLAY_PREFIX = "replay"
@@ -529,3 +530,236 @@ def about_lines(store: Store) -> list[tuple[str, str]]:
 
 def _day(timestamp: str) -> str:
     return timestamp[:10]
+
+
+# ---------------------------------------------------------------- trends
+
+# Top keywords compared per persona: each four more cost one explore and one
+# interest request, at Trends' slow pace.
+DEFAULT_TRENDS_TOP = 5
+# Trends' weekly figures move little in a month; older results are asked again.
+DEFAULT_TRENDS_MAX_AGE = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class TrendsResult:
+    """What the Trends stage asked, found and stored."""
+
+    # Every top keyword's trend, asked now or served from cache, by geo.
+    trends: list[KeywordTrend]
+    # Keyword Planner volume of each top keyword, by (keyword, Trends geo).
+    volumes: dict[tuple[str, str], int | None]
+    keywords_asked: int
+    from_cache: int
+    products_asked: int
+    products_from_cache: int
+    # Rising queries stored as new candidates (source trends-rising).
+    rising_added: int
+    requests: int
+    retries: int
+    seconds_waited: float
+    # The one warning when Google refused: what was skipped, how to retry.
+    skipped: str | None = None
+
+    @property
+    def without_data(self) -> int:
+        """Top keywords Trends has nothing usable for."""
+        from longtail.trends import OK
+
+        return sum(1 for trend in self.trends if trend.status != OK)
+
+
+def trends_stage(
+    store: Store,
+    fetcher: TrendsFetcher,
+    *,
+    top: int = DEFAULT_TRENDS_TOP,
+    max_age: timedelta = DEFAULT_TRENDS_MAX_AGE,
+    rising: bool = True,
+    config: Config | None = None,
+) -> TrendsResult:
+    """Google Trends for each persona's `top` keywords, and rising queries for its products.
+
+    Keywords are compared in their persona's Trends geo (`trends_geo`), all
+    personas of one geo together, so every keyword of a geo is on one scale:
+    that of the geo's most searched top keyword, the anchor of every batch.
+    Each batch is stored as it arrives; results fresher than `max_age` are
+    not asked again. Rising queries become candidates of the persona
+    (source trends-rising, filtered by the expansion's rules, intent
+    labelled) when they are not candidates already.
+
+    When Google keeps refusing (TrendsUnavailable), the stage stops asking,
+    keeps what it stored, and says in `skipped` what it left out and how to
+    retry; it does not raise.
+    """
+    from longtail.errors import TrendsUnavailable
+    from longtail.text import normalise_keyword
+    from longtail.trends import OK, choose_anchor, compare_keywords, series_of, trends_geo
+
+    if top < 1:
+        raise InputError(f"--top must be 1 or more, not {top}")
+    personas = sorted(store.persona_ids())
+    if not personas:
+        raise InputError("no personas in the database yet; run `longtail expand` first")
+    geos = {}
+    for persona_id in personas:
+        market = store.persona_market(persona_id)
+        assert market is not None  # persona_ids() lists stored personas
+        geos[persona_id] = trends_geo(market.geo_codes)
+    volumes: dict[str, dict[str, int | None]] = {}
+    for persona_id, ranked in store.top_keywords(top).items():
+        for keyword, searches in ranked:
+            volumes.setdefault(geos[persona_id], {})[keyword] = searches
+    if not volumes and not rising:
+        raise InputError(
+            "no keyword has a search volume yet, so there are no top keywords to compare; "
+            "run `longtail volumes` first"
+        )
+    # Products as Trends is asked for them, with the personas whose seeds they are.
+    seeds: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    if rising:
+        for persona_id, products in store.seeds().items():
+            for product in products:
+                seed = normalise_keyword(product)
+                if seed:
+                    seeds.setdefault((seed, geos[persona_id]), []).append((persona_id, product))
+
+    trends: dict[tuple[str, str], KeywordTrend] = {}
+    pending: dict[str, list[str]] = {}
+    for geo, by_keyword in volumes.items():
+        keywords = sorted(by_keyword, key=lambda k: (-(by_keyword[k] or 0), k))
+        fresh = store.fresh_trends(geo, keywords, max_age)
+        trends.update(((k, geo), fresh[k]) for k in keywords if k in fresh)
+        pending[geo] = [k for k in keywords if k not in fresh]
+    from_cache = len(trends)
+    related: dict[tuple[str, str], RelatedQueries] = {}
+    for seed, geo in seeds:
+        cached = store.fresh_related(geo, [seed], max_age).get(seed)
+        if cached is not None:
+            related[(seed, geo)] = cached
+    products_from_cache = len(related)
+    skipped = None
+    try:
+        for geo, keywords in pending.items():
+            if not keywords:
+                continue
+            by_keyword = volumes[geo]
+            # Chosen among all the geo's top keywords, not only those asked,
+            # so a rerun keeps the anchor and the scale of the stored rows.
+            anchor = choose_anchor(sorted(by_keyword), by_keyword)
+            stored = trends.get((anchor, geo))
+            reference = series_of(stored) if stored is not None and stored.status == OK else None
+            for batch in compare_keywords(fetcher, list(keywords), anchor, geo, reference):
+                store.save_trends(batch)
+                for trend in batch:
+                    trends[(trend.keyword, geo)] = trend
+                    keywords.remove(trend.keyword)
+        for seed, geo in seeds:
+            if (seed, geo) not in related:
+                found = fetcher.related_queries(seed, geo)
+                store.save_related(found)
+                related[(seed, geo)] = found
+    except TrendsUnavailable as error:
+        skipped = _trends_skipped(
+            str(error),
+            {geo: len(keywords) for geo, keywords in pending.items() if keywords},
+            len(seeds) - len(related),
+        )
+
+    added = _add_rising(store, seeds, related, config) if rising else 0
+    ordered = sorted(
+        trends.values(), key=lambda t: (t.geo, -(volumes[t.geo].get(t.keyword) or 0), t.keyword)
+    )
+    return TrendsResult(
+        trends=ordered,
+        volumes={(k, geo): v for geo, by_keyword in volumes.items() for k, v in by_keyword.items()},
+        keywords_asked=len(trends) - from_cache,
+        from_cache=from_cache,
+        products_asked=len(related) - products_from_cache,
+        products_from_cache=products_from_cache,
+        rising_added=added,
+        requests=fetcher.requests,
+        retries=fetcher.retries,
+        seconds_waited=fetcher.waited,
+        skipped=skipped,
+    )
+
+
+def _add_rising(
+    store: Store,
+    seeds: dict[tuple[str, str], list[tuple[str, str]]],
+    related: dict[tuple[str, str], RelatedQueries],
+    config: Config | None,
+) -> int:
+    """Store the rising queries of each persona's products as its candidates; returns how many.
+
+    Queries already among the persona's candidates keep their own
+    provenance. The rest obey the expansion's rules like Keyword Planner
+    ideas do, and are labelled with their intent.
+    """
+    from longtail.config import load_config
+    from longtail.expand import Candidate, filter_keywords, load_nlp
+    from longtail.intent import IntentClassifier
+    from longtail.store import TRENDS_SOURCE
+    from longtail.text import normalise_keyword
+
+    # The product each persona's new query came from, first product first.
+    wanted: dict[str, dict[str, str]] = {}
+    for (seed, geo), askers in seeds.items():
+        found = related.get((seed, geo))
+        if found is None:
+            continue
+        for persona_id, product in askers:
+            for query, _ in found.rising:
+                keyword = normalise_keyword(query)
+                if keyword:
+                    wanted.setdefault(persona_id, {}).setdefault(keyword, product)
+    known = {persona_id: store.candidate_keywords(persona_id) for persona_id in wanted}
+    for persona_id, queries in wanted.items():
+        for keyword in [k for k in queries if k in known[persona_id]]:
+            del queries[keyword]
+    # spaCy loads only when some query is new.
+    if not any(wanted.values()):
+        return 0
+    settings = config if config is not None else load_config()
+    nlp = load_nlp(settings.expansion.model or None)
+    candidates = []
+    for persona_id, queries in wanted.items():
+        if not queries:
+            continue
+        classifier = IntentClassifier(
+            settings.modifiers,
+            brands=[*store.persona_brands(persona_id), *settings.modifiers.navigational],
+        )
+        # `in queries`: only the queries asked for, as asked, even should
+        # the rules ever give one back spelt otherwise.
+        candidates += [
+            Candidate(
+                keyword,
+                persona_id,
+                "seed",
+                queries[keyword],
+                TRENDS_SOURCE,
+                classifier.classify(keyword),
+            )
+            for keyword in filter_keywords(list(queries), nlp, settings.expansion)
+            if keyword in queries
+        ]
+    return store.add_candidates(candidates, TRENDS_SOURCE)
+
+
+def _trends_skipped(reason: str, keywords: dict[str, int], products: int) -> str:
+    """The one warning line when Google refused: what was left out, and how to retry."""
+    from longtail.trends import geo_label
+
+    parts = [
+        f"interest over time for {count:,} keyword{'s' if count != 1 else ''} in {geo_label(geo)}"
+        for geo, count in keywords.items()
+    ]
+    if products:
+        parts.append(f"rising queries for {products:,} product{'s' if products != 1 else ''}")
+    left_out = " and ".join(parts) if parts else "nothing"
+    return (
+        f"{reason}; skipped {left_out}. What was fetched is stored: run `longtail trends` "
+        "again later and it asks only for what is missing (a lower --rate helps)."
+    )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from longtail.personas import Persona
     from longtail.planner.ideas import KeywordIdea
     from longtail.planner.metrics import KeywordMetrics
+    from longtail.trends import KeywordTrend, RelatedQueries
 
 DEFAULT_DB = "longtail.db"
 SCHEMA_VERSION = 5
@@ -48,6 +49,10 @@ ASSUMPTIONS = "assumptions"
 # CLV computed from an order history (`longtail clv --apply`): it stands in for
 # the persona file's estimate in scoring, and survives re-reading the files.
 APPLIED_CLV = "applied_clv"
+# ---- trends: Google Trends per keyword and geo, and related queries per seed
+# and geo, each with its fetch time (longtail.trends).
+TRENDS = "trends"
+TRENDS_RELATED = "trends_related"
 
 # The scores' economics columns, in the order they are stored and exported.
 ECONOMICS_COLUMNS: list[tuple[str, type]] = [
@@ -83,6 +88,8 @@ ADDED_COLUMNS: list[tuple[str, str, type]] = [
 # imports and Trends queries keep their own rows beside these.
 EXPANSION_SOURCE = "expand"
 IDEA_SOURCE = "planner-idea"
+# Rising queries Google Trends relates to a persona's products.
+TRENDS_SOURCE = "trends-rising"
 
 
 @dataclass(frozen=True)
@@ -247,6 +254,37 @@ class Store:
                     "details": str,
                 },
                 pk="id",
+                if_not_exists=True,
+            )
+            # ---- trends: new tables only, so no schema version of their own;
+            # `if_not_exists` makes them appear in any older database.
+            self.db.table(TRENDS).create(
+                {
+                    "keyword": str,
+                    "geo": str,  # Trends geo: one ISO code, or "" for worldwide
+                    "status": str,  # "ok", or "no-data": Google gave nothing usable
+                    "anchor": str,  # the keyword whose scale `series` is on
+                    "series": str,  # JSON [[week start, interest]], oldest first
+                    "seasonal_index": str,  # JSON: 12 floats, January first
+                    "direction": str,
+                    "peak_months": str,  # JSON: months 1..12, strongest first
+                    "fetched_at": str,
+                },
+                pk=("keyword", "geo"),
+                not_null={"status", "fetched_at"},
+                if_not_exists=True,
+            )
+            self.db.table(TRENDS_RELATED).create(
+                {
+                    "seed": str,
+                    "geo": str,
+                    "status": str,
+                    "top": str,  # JSON [[query, 0..100]]
+                    "rising": str,  # JSON [[query, percent growth]]
+                    "fetched_at": str,
+                },
+                pk=("seed", "geo"),
+                not_null={"status", "fetched_at"},
                 if_not_exists=True,
             )
             # Columns later versions added: a database made by an older
@@ -679,6 +717,159 @@ class Store:
         """The CLVs applied from order history, by persona id."""
         return {row["persona_id"]: row for row in self.db.query(f"SELECT * FROM {APPLIED_CLV}")}
 
+    # ------------------------------------------------------------ trends
+
+    def top_keywords(self, per_persona: int) -> dict[str, list[tuple[str, int | None]]]:
+        """Each persona's `per_persona` best keywords, with their Keyword Planner volume.
+
+        Best by stored score value, then by volume; keywords with neither are
+        left out, and so are close variants, which share the volume of the
+        spelling Google merged them into.
+        """
+        top: dict[str, list[tuple[str, int | None]]] = {}
+        rows = self.conn.execute(
+            f"""SELECT persona_id, keyword, avg_monthly_searches FROM (
+                SELECT c.persona_id, c.keyword, m.avg_monthly_searches,
+                    row_number() OVER (PARTITION BY c.persona_id ORDER BY
+                        s.value IS NULL, s.value DESC, m.avg_monthly_searches IS NULL,
+                        m.avg_monthly_searches DESC, c.keyword) AS place
+                FROM {CANDIDATES} c
+                JOIN {PERSONAS} p ON p.id = c.persona_id
+                LEFT JOIN {SCORES} s ON s.persona_id = c.persona_id AND s.keyword = c.keyword
+                LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = c.keyword AND m.geo = p.geo
+                     AND m.language = p.language AND m.network = p.network
+                WHERE m.close_variant_of IS NULL
+                  AND (coalesce(s.value, 0) > 0 OR coalesce(m.avg_monthly_searches, 0) > 0))
+            WHERE place <= ? ORDER BY persona_id, place""",
+            (per_persona,),
+        )
+        for persona_id, keyword, searches in rows:
+            top.setdefault(persona_id, []).append((keyword, searches))
+        return top
+
+    def candidate_keywords(self, persona_id: str) -> set[str]:
+        """The keywords already among a persona's candidates, from any source."""
+        rows = self.conn.execute(
+            f"SELECT keyword FROM {CANDIDATES} WHERE persona_id = ?", (persona_id,)
+        )
+        return {row[0] for row in rows}
+
+    def save_trends(self, trends: Iterable[KeywordTrend]) -> int:
+        """Upsert keywords' Trends results with the time fetched; returns rows written."""
+        fetched_at = now()
+        rows = [
+            (
+                t.keyword,
+                t.geo,
+                t.status,
+                t.anchor,
+                json.dumps(t.series) if t.series else None,
+                json.dumps(t.seasonal_index) if t.seasonal_index is not None else None,
+                t.direction,
+                json.dumps(t.peak_months) if t.seasonal_index is not None else None,
+                fetched_at,
+            )
+            for t in trends
+        ]
+        with self.db.atomic():
+            self.conn.executemany(
+                f"""INSERT INTO {TRENDS} (keyword, geo, status, anchor, series, seasonal_index,
+                    direction, peak_months, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (keyword, geo) DO UPDATE SET status = excluded.status,
+                    anchor = excluded.anchor, series = excluded.series,
+                    seasonal_index = excluded.seasonal_index, direction = excluded.direction,
+                    peak_months = excluded.peak_months, fetched_at = excluded.fetched_at""",
+                rows,
+            )
+        return len(rows)
+
+    def fresh_trends(
+        self, geo: str, keywords: Sequence[str], max_age: timedelta
+    ) -> dict[str, KeywordTrend]:
+        """The stored Trends results for `keywords` in `geo` fetched within `max_age`.
+
+        No-data results count: Google was asked and had nothing, and asking
+        again before `max_age` would most likely say the same.
+        """
+        from longtail.trends import KeywordTrend
+
+        if max_age <= timedelta(0):
+            return {}
+        rows = self.conn.execute(
+            f"""SELECT keyword, geo, status, anchor, series, seasonal_index, direction,
+                peak_months FROM {TRENDS}
+            WHERE geo = ? AND fetched_at >= ? AND keyword IN (SELECT value FROM json_each(?))""",
+            (geo, _since(max_age), json.dumps(list(keywords))),
+        )
+        found = {}
+        for keyword, geo_, status, anchor, series, index, direction, peaks in rows:
+            found[keyword] = KeywordTrend(
+                keyword=keyword,
+                geo=geo_,
+                status=status,
+                anchor=anchor,
+                series=tuple((week, value) for week, value in json.loads(series or "[]")),
+                seasonal_index=tuple(json.loads(index)) if index else None,
+                direction=direction,
+                peak_months=tuple(json.loads(peaks or "[]")),
+            )
+        return found
+
+    def seasonal_indexes(self) -> dict[tuple[str, str], list[float]]:
+        """Every stored seasonal index, by (keyword, Trends geo): 12 floats, January first.
+
+        The Trends geo of a persona is longtail.trends.trends_geo of its
+        countries ("" for worldwide). Keywords without Trends data are absent.
+        """
+        rows = self.conn.execute(
+            f"""SELECT keyword, geo, seasonal_index FROM {TRENDS}
+            WHERE status = 'ok' AND seasonal_index IS NOT NULL"""
+        )
+        return {(keyword, geo): json.loads(index) for keyword, geo, index in rows}
+
+    def save_related(self, related: RelatedQueries) -> None:
+        """Upsert the related queries of one seed in one geo, with the time fetched."""
+        with self.db.atomic():
+            self.conn.execute(
+                f"""INSERT INTO {TRENDS_RELATED} (seed, geo, status, top, rising, fetched_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (seed, geo) DO UPDATE SET status = excluded.status,
+                    top = excluded.top, rising = excluded.rising,
+                    fetched_at = excluded.fetched_at""",
+                (
+                    related.seed,
+                    related.geo,
+                    related.status,
+                    json.dumps(related.top),
+                    json.dumps(related.rising),
+                    now(),
+                ),
+            )
+
+    def fresh_related(
+        self, geo: str, seeds: Sequence[str], max_age: timedelta
+    ) -> dict[str, RelatedQueries]:
+        """The stored related queries of `seeds` in `geo` fetched within `max_age`."""
+        from longtail.trends import RelatedQueries
+
+        if max_age <= timedelta(0):
+            return {}
+        rows = self.conn.execute(
+            f"""SELECT seed, geo, status, top, rising FROM {TRENDS_RELATED}
+            WHERE geo = ? AND fetched_at >= ? AND seed IN (SELECT value FROM json_each(?))""",
+            (geo, _since(max_age), json.dumps(list(seeds))),
+        )
+        return {
+            seed: RelatedQueries(
+                seed,
+                geo_,
+                status,
+                tuple((query, value) for query, value in json.loads(top or "[]")),
+                tuple((query, value) for query, value in json.loads(rising or "[]")),
+            )
+            for seed, geo_, status, top, rising in rows
+        }
+
     # ------------------------------------------------------------ runs
 
     def start_run(self, command: str, details: dict[str, Any]) -> int:
@@ -730,6 +921,14 @@ def _sql_values(column: pd.Series) -> list[Any]:
     values = column.to_numpy(dtype=object, copy=True)
     values[column.isna().to_numpy()] = None
     return values.tolist()
+
+
+# ---- trends
+
+
+def _since(max_age: timedelta) -> str:
+    """The stored time `max_age` ago: rows fetched at or after it are fresh."""
+    return (datetime.now(UTC) - max_age).isoformat(timespec="seconds")
 
 
 def brand_of(concepts: Sequence[tuple[str, str]]) -> str | None:

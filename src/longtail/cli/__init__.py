@@ -119,7 +119,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from longtail.cli import clv, forecast, imports, intent, personas, pipeline
+    from longtail.cli import clv, forecast, imports, intent, personas, pipeline, trends
 
     cli.add_command(personas.personas)
     for command in pipeline.COMMANDS:
@@ -128,6 +128,7 @@ def _register() -> None:
     cli.add_command(intent.intent_command)
     cli.add_command(clv.clv_command)
     cli.add_command(forecast.forecast_command)
+    cli.add_command(trends.trends_command)
 
 
 _register()
