@@ -733,7 +733,7 @@ class PhraseExpander:
         check_modifiers(self.config.modifiers)  # a bad modifier fails before any parsing
         self._templates: list[_Template] | None = None
         self._brands: list[_Template] = []
-        self._noun_lemmas = _NounLemmas.of(nlp)
+        self._noun_lemmas = NounLemmas.of(nlp)
 
     def expand(self, personas: Sequence[Persona]) -> list[Candidate]:
         """Every persona's candidates, once per persona and keyword, in a stable order."""
@@ -1505,7 +1505,7 @@ def _problem_span(text: _Text) -> tuple[list[Token], str] | None:
     return None
 
 
-class _NounLemmas:
+class NounLemmas:
     """A word's lemma read as a noun, for product heads the tagger took for something else.
 
     The same rules and exceptions as spaCy's rule lemmatizer for nouns, read
@@ -1520,7 +1520,7 @@ class _NounLemmas:
         self.index = index
 
     @classmethod
-    def of(cls, nlp: Language) -> _NounLemmas:
+    def of(cls, nlp: Language) -> NounLemmas:
         try:
             lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
             rules = [(old, new) for old, new in lookups.get_table("lemma_rules").get("noun", [])]
