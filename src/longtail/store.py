@@ -49,7 +49,7 @@ ASSUMPTIONS = "assumptions"
 # CLV computed from an order history (`longtail clv --apply`): it stands in for
 # the persona file's estimate in scoring, and survives re-reading the files.
 APPLIED_CLV = "applied_clv"
-# ---- trends: Google Trends per keyword and geo, and related queries per seed
+# Google Trends per keyword and geo, and related queries per seed
 # and geo, each with its fetch time (longtail.trends).
 TRENDS = "trends"
 TRENDS_RELATED = "trends_related"
@@ -256,7 +256,7 @@ class Store:
                 pk="id",
                 if_not_exists=True,
             )
-            # ---- trends: new tables only, so no schema version of their own;
+            # new tables only, so no schema version of their own;
             # `if_not_exists` makes them appear in any older database.
             self.db.table(TRENDS).create(
                 {
@@ -921,9 +921,6 @@ def _sql_values(column: pd.Series) -> list[Any]:
     values = column.to_numpy(dtype=object, copy=True)
     values[column.isna().to_numpy()] = None
     return values.tolist()
-
-
-# ---- trends
 
 
 def _since(max_age: timedelta) -> str:
