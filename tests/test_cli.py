@@ -694,3 +694,23 @@ def test_a_persona_conversion_rate_reaches_the_break_even_cpc(tmp_path: Path) ->
     assert rows
     clv = expected_clv(file)
     assert all(float(r["break_even_cpc"]) == pytest.approx(0.08 * clv) for r in rows)
+
+
+def test_a_stored_trends_index_reaches_the_scores_and_the_forecast(
+    demo: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
+    db = tmp_path / "trends.db"
+    shutil.copy(demo[0], db)
+    index = [3.0] + [12 / 11 - 3 / 11] * 11  # January three times an average month
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO trends (keyword, geo, status, seasonal_index, fetched_at) "
+            "VALUES ('down quilt', 'US', 'ok', ?, '2026-12-01T00:00:00+00:00')",
+            (json.dumps(index),),
+        )
+    assert longtail("--db", db, "score").exit_code == 0
+    with sqlite3.connect(db) as conn:
+        seasonality, peak = conn.execute(
+            "SELECT seasonality, peak_month FROM scores WHERE keyword = 'down quilt'"
+        ).fetchone()
+    assert (seasonality, peak) == ("Google Trends, 5 years", "Jan")

@@ -297,3 +297,16 @@ def test_a_malformed_monthly_series_counts_as_no_data_for_those_months() -> None
     assert rows[1] == pytest.approx([1.0] * 12)
     assert rows[2] == pytest.approx([1.0] * 12)
     assert profiles.source[profiles.row_profile[2]] == "flat: no monthly volumes"
+
+
+def test_a_google_trends_index_replaces_the_keyword_planner_profile() -> None:
+    inputs = economics_inputs()
+    trends = [2.0, 0.0] + [1.0] * 10  # a stored Trends index: January doubled, no February
+    inputs["trends_index"] = pd.array([json.dumps(trends), None, "[1, 2]", None], "string")
+    scored = score_keywords(inputs, ECONOMICS, {})
+    by_keyword = {row.keyword: row for row in scored.itertuples()}
+    assert by_keyword["buy trail shoes"].seasonality == "Google Trends, 5 years"
+    assert by_keyword["buy trail shoes"].peak_month == "Jan"  # Keyword Planner said Feb
+    # A row without a usable index (none, or not twelve factors) keeps its own profile.
+    assert by_keyword["trail shoes review"].peak_month == "Jul"
+    assert by_keyword["trail shoes"].seasonality == "flat: no monthly volumes"

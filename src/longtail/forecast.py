@@ -10,7 +10,7 @@ For each scored (keyword, persona) with volume and a break-even CPC:
 - return = value of a click ÷ its cost = break-even CPC ÷ cost per click
   (a click is worth conversion rate × CLV, which is the break-even CPC);
 - clicks on offer in a month = avg monthly searches × the month's seasonal
-  factor × paid CTR.
+  factor (Google Trends' where stored, else Keyword Planner's) × paid CTR.
 
 Each month the budget buys clicks from the highest return down until it is
 spent or nothing is left to buy: with returns that do not fall as a keyword's
@@ -30,7 +30,7 @@ import pandas as pd
 
 from longtail.config import EconomicsConfig
 from longtail.errors import InputError
-from longtail.score import MONTHS, months_from, seasonal_profiles
+from longtail.score import MONTHS, months_from, seasonal_profiles, with_trends
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,10 @@ def allocate_budget(
         *(a[order] for a in (bid, cost, ret, worth)),
     )
 
-    factors = seasonal_profiles(rows["monthly_searches"]).for_rows()
+    profiles = seasonal_profiles(rows["monthly_searches"])
+    if "trends_index" in rows:
+        profiles = with_trends(profiles, rows["trends_index"])
+    factors = profiles.for_rows()
     searches = rows["avg_monthly_searches"].to_numpy("float64")
     rate = rows["conversion_rate"].to_numpy("float64")
     clv = rows["segment_clv"].to_numpy("float64")

@@ -49,6 +49,7 @@ MIN_SEARCH_SHARE = "min search share (reach)"
 
 SEASONALITY_MONTHLY = "Keyword Planner monthly volumes"
 SEASONALITY_FLAT = "flat: no monthly volumes"
+SEASONALITY_TRENDS = "Google Trends, 5 years"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,44 @@ def seasonal_profiles(monthly_searches: pd.Series) -> SeasonalProfiles:
 # Between two months of a series, "], [": where one line of numbers ends.
 _BETWEEN_MONTHS = re.compile(r"\]\s*,\s*\[")
 _BRACKETS = str.maketrans("", "", "[]")
+
+
+def with_trends(profiles: SeasonalProfiles, trends_index: pd.Series) -> SeasonalProfiles:
+    """`profiles` with Google Trends' seasonal index (JSON, 12 floats) where a row has one.
+
+    Five years of Trends say more about a keyword's season than Keyword
+    Planner's twelve months, so its index wins wherever it is stored.
+    """
+    codes, uniques = pd.factorize(trends_index, use_na_sentinel=True)
+    indexes = [_json_index(str(text)) for text in uniques]
+    usable = np.array([index is not None for index in indexes] + [False])
+    if not usable[:-1].any():
+        return profiles
+    extra = np.array([index if index is not None else [1.0] * MONTHS for index in indexes])
+    first = len(profiles.index)
+    row_profile = np.where(
+        usable[codes] & (codes >= 0), first + codes, profiles.row_profile
+    ).astype(np.intp)
+    return SeasonalProfiles(
+        np.vstack([profiles.index, extra]),
+        row_profile,
+        [*profiles.source, *[SEASONALITY_TRENDS] * len(indexes)],
+    )
+
+
+def _json_index(text: str) -> list[float] | None:
+    """Twelve positive factors from JSON, or None for anything else."""
+    try:
+        index = json.loads(text)
+    except ValueError:
+        return None
+    if (
+        isinstance(index, list)
+        and len(index) == MONTHS
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in index)
+    ):
+        return [float(v) for v in index]
+    return None
 
 
 def _parse_series(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -223,6 +262,8 @@ def score_keywords(
     scored["bid_check"] = _bid_check(break_even, low, high)
 
     profiles = seasonal_profiles(scored["monthly_searches"])
+    if "trends_index" in scored:
+        profiles = with_trends(profiles, scored["trends_index"])
     # Twelve consecutive months hold every calendar month once, so the sum
     # over the next twelve is the sum of the factors, whichever month comes first.
     scored["next_12_months_searches"] = searches * profiles.index.sum(axis=1)[profiles.row_profile]
@@ -463,7 +504,12 @@ def assumptions(
             rows.append((f"conversion rate, {intent}, {persona_id}", f"{rate:.2%}", "persona file"))
     rows += [
         ("break-even CPC", "conversion rate × segment CLV", "profit CLV where a margin is given"),
-        ("seasonality", "monthly volumes ÷ their mean, by calendar month", "Keyword Planner"),
+        (
+            "seasonality",
+            "Google Trends' seasonal index where `longtail trends` stored one; else the "
+            "monthly volumes ÷ their mean, by calendar month",
+            "Google Trends (5 years), Keyword Planner (12 months)",
+        ),
         ("paid CTR (forecast)", f"{economics.paid_ctr:.2%}", source),
         ("bid fraction (forecast)", f"{economics.bid_fraction:g}", source),
         ("cost per click basis (forecast)", economics.cost_basis, source),

@@ -583,10 +583,13 @@ class Store:
                 coalesce(a.segment_clv, p.segment_clv) AS segment_clv, p.currency,
                 m.competition,
                 m.low_top_of_page_bid, m.high_top_of_page_bid, m.close_variant_of,
-                m.monthly_searches
+                m.monthly_searches, t.seasonal_index AS trends_index
             FROM {CANDIDATES} c
             JOIN {PERSONAS} p ON p.id = c.persona_id
             LEFT JOIN {APPLIED_CLV} a ON a.persona_id = p.id
+            -- A persona in several countries is compared worldwide in Trends (geo "").
+            LEFT JOIN {TRENDS} t ON t.keyword = c.keyword AND t.status = 'ok'
+                 AND t.geo = CASE WHEN instr(p.geo, ',') > 0 THEN '' ELSE p.geo END
             LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = c.keyword AND m.geo = p.geo
                  AND m.language = p.language AND m.network = p.network
             ORDER BY c.persona_id, c.keyword""",
@@ -594,6 +597,7 @@ class Store:
             dtype={
                 **{k: v for k, v in _INPUT_DTYPES.items() if k != "value"},
                 "monthly_searches": "string",
+                "trends_index": "string",
             },
         )
 
@@ -645,7 +649,7 @@ class Store:
         """
         import pandas as pd
 
-        monthly = ", m.monthly_searches" if with_monthly else ""
+        monthly = ", m.monthly_searches, t.seasonal_index AS trends_index" if with_monthly else ""
 
         return pd.read_sql_query(
             f"""SELECT s.keyword, s.persona_id, p.name AS persona_name, c.source_field,
@@ -657,12 +661,14 @@ class Store:
                 s.seasonality, m.close_variant_of, s.rank, s.segment_rank{monthly}
             FROM {SCORES} s
             JOIN {PERSONAS} p ON p.id = s.persona_id
+            LEFT JOIN {TRENDS} t ON t.keyword = s.keyword AND t.status = 'ok'
+                 AND t.geo = CASE WHEN instr(p.geo, ',') > 0 THEN '' ELSE p.geo END
             LEFT JOIN {CANDIDATES} c ON c.persona_id = s.persona_id AND c.keyword = s.keyword
             LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = s.keyword AND m.geo = p.geo
                  AND m.language = p.language AND m.network = p.network
             ORDER BY s.value IS NULL, s.value DESC, s.persona_id, s.keyword""",
             self.conn,
-            dtype={**_SCORED_DTYPES, "monthly_searches": "string"}
+            dtype={**_SCORED_DTYPES, "monthly_searches": "string", "trends_index": "string"}
             if with_monthly
             else _SCORED_DTYPES,
         )
