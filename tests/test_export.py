@@ -484,3 +484,51 @@ def test_large_frames_are_written_in_slices(
     write_csv(csv_path, frame)
     assert sheet_rows(xlsx, "Keywords")[1:] == expected_cells(frame)
     assert [row[0] for row in read_csv_rows(csv_path)[1:]] == list(frame["keyword"])
+
+
+def test_csv_text_is_what_the_csv_module_reads_back_exactly(tmp_path: Path) -> None:
+    many = 50  # enough rows that text columns take the per-value path, few that take the other
+    frame = pd.DataFrame(
+        {
+            "keyword": pd.array(
+                ['say "hi", then', "line\nbreak", '=HYPERLINK("x")', "-free", None, "plain"]
+                + [f"kw {i}" for i in range(many)],
+                dtype="string",
+            ),
+            "persona_id": pd.array(["a,b", "c"] * ((many + 6) // 2), dtype="string"),
+            "searches": pd.array([1, None] * ((many + 6) // 2), dtype="Int64"),
+            "value": [0.1 + 0.2, float("nan"), 1e-7, 123456789.123456789, -2.5, float("inf")]
+            + [1.0] * many,
+        }
+    )
+    path = tmp_path / "k.csv"
+    write_csv(path, frame)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["keyword", "persona_id", "searches", "value"]
+    assert rows[1] == ['say "hi", then', "a,b", "1", "0.3"]
+    assert rows[2] == ["line\nbreak", "c", "", ""]
+    assert rows[3][0] == '\'=HYPERLINK("x")' and rows[4][0] == "'-free"
+    assert rows[3][3] == "0.0"  # 1e-7 rounds to micros
+    assert rows[4][3] == "123456789.123457"
+    assert rows[5] == ["", "a,b", "1", "-2.5"]  # NA text is empty
+    assert rows[6] == ["plain", "c", "", ""]  # so are NA ints and infinity
+    assert len(rows) == many + 7
+    assert path.read_bytes().count(b"\r\n") == many + 7  # csv's own line ends, CRLF
+
+
+def test_csv_of_distinct_and_repeated_numbers_reads_back_rounded_to_micros(
+    tmp_path: Path,
+) -> None:
+    rows = 300
+    distinct = [i * 1.000_000_123_4 for i in range(rows)]  # every value its own
+    repeated = [[0.015, 0.03, float("nan")][i % 3] for i in range(rows)]
+    counts = pd.array([i if i % 7 else None for i in range(rows)], dtype="Int64")
+    frame = pd.DataFrame({"distinct": distinct, "repeated": repeated, "count": counts})
+    path = tmp_path / "n.csv"
+    write_csv(path, frame)
+    with path.open(encoding="utf-8", newline="") as handle:
+        read = list(csv.DictReader(handle))
+    assert [float(r["distinct"]) for r in read] == [round(v, 6) for v in distinct]
+    assert [r["repeated"] for r in read[:4]] == ["0.015", "0.03", "", "0.015"]
+    assert [r["count"] for r in read[:8]] == ["", "1", "2", "3", "4", "5", "6", ""]
