@@ -310,3 +310,10 @@ def test_a_google_trends_index_replaces_the_keyword_planner_profile() -> None:
     # A row without a usable index (none, or not twelve factors) keeps its own profile.
     assert by_keyword["trail shoes review"].peak_month == "Jul"
     assert by_keyword["trail shoes"].seasonality == "flat: no monthly volumes"
+
+
+def test_scoring_leaves_its_inputs_as_they_were() -> None:
+    given = economics_inputs()
+    before = given.copy()
+    score_keywords(given, ECONOMICS, {})
+    pd.testing.assert_frame_equal(given, before)

@@ -293,7 +293,7 @@ class _CsvColumn:
 
     def __init__(self, column: pd.Series) -> None:
         self.column = column
-        self.codes: np.ndarray[Any, np.dtype[np.intp]] | None = None
+        self.codes: np.ndarray[Any, np.dtype[np.int32]] | None = None
         self.fields: np.ndarray[Any, np.dtype[np.object_]] | None = None
         if pd.api.types.is_float_dtype(column.dtype):
             self.kind = "float"
@@ -313,7 +313,8 @@ class _CsvColumn:
             distinct = pd.Series(uniques, dtype=column.dtype)
             # Code -1 (NA) takes the last field, "".
             self.fields = np.array([*self._fields(distinct), ""], dtype=object)
-            self.codes = codes
+            # Four bytes a row rather than eight: a million rows, twenty columns.
+            self.codes = codes.astype(np.int32)
 
     def cells(self, start: int, stop: int) -> list[str]:
         """The fields of rows start to stop."""
