@@ -714,3 +714,51 @@ def test_a_stored_trends_index_reaches_the_scores_and_the_forecast(
             "SELECT seasonality, peak_month FROM scores WHERE keyword = 'down quilt'"
         ).fetchone()
     assert (seasonality, peak) == ("Google Trends, 5 years", "Jan")
+
+
+class RefusingTrends:
+    """Google Trends as it answers a busy IP: every request refused after the retries."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.requests = self.retries = 0
+        self.waited = 0.0
+
+    def interest_over_time(self, keywords: object, geo: str) -> None:
+        from longtail.errors import TrendsUnavailable
+
+        self.asked += 1
+        self.requests += 1
+        raise TrendsUnavailable("Google Trends answered HTTP 429 (too many requests)")
+
+    def related_queries(self, seed: str, geo: str) -> None:
+        self.interest_over_time([seed], geo)
+
+
+def test_run_with_trends_goes_on_without_them_when_google_refuses(tmp_path: Path) -> None:
+    from longtail.pipeline import run_all
+
+    printed: list[object] = []
+    refusing = RefusingTrends()
+    out = tmp_path / "k.csv"
+    run_all(
+        tmp_path / "l.db",
+        [PERSONAS],
+        replay=FIXTURES,
+        max_age=None,
+        output=out,
+        on_stage=printed.append,
+        trends=True,
+        trends_fetcher=refusing,  # type: ignore[arg-type]
+    )
+    trends = [r for r in printed if type(r).__name__ == "TrendsResult"]
+    assert len(trends) == 1 and refusing.asked == 1  # gave up at once, asked nothing more
+    assert "longtail trends" in trends[0].skipped  # says how to retry
+    from longtail.cli.pipeline import _report
+
+    assert _report(trends[0]).splitlines()[-1] == f"Warning: {trends[0].skipped}"
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 1255 and {r["seasonality"] for r in rows} <= {
+        "Keyword Planner monthly volumes",
+        "flat: no monthly volumes",
+    }

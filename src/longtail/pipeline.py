@@ -461,10 +461,16 @@ def run_all(
     on_stage: Callable[[object], None],
     rate: float = DEFAULT_RATE,
     ideas: bool = False,
+    trends: bool = False,
     config: Config | None = None,
     model: str | None = None,
+    trends_fetcher: TrendsFetcher | None = None,
 ) -> None:
     """Every stage in order, recorded as one run; `on_stage` gets each stage's result.
+
+    With `trends`, Google Trends comes after the volumes (its top keywords are
+    the most searched) through `trends_fetcher` (a paced TrendsFetcher by
+    default); rising queries it adds are looked up before scoring.
 
     The personas are validated before the database is even opened, so a bad
     file changes nothing, not even the record of runs.
@@ -482,6 +488,7 @@ def run_all(
                 "replay": str(replay) if replay else None,
                 "rate": rate,
                 "ideas": ideas,
+                "trends": trends,
             },
         )
         status = "failed"
@@ -491,6 +498,13 @@ def run_all(
                 if ideas:
                     on_stage(ideas_stage(store, planner, config=config))
                 on_stage(volumes_stage(store, planner, max_age))
+                if trends:
+                    from longtail.trends import TrendsFetcher
+
+                    found = trends_stage(store, trends_fetcher or TrendsFetcher())
+                    on_stage(found)
+                    if found.rising_added:
+                        on_stage(volumes_stage(store, planner, max_age))
             on_stage(score_stage(store, config))
             on_stage(export_stage(store, output))
             status = "finished"

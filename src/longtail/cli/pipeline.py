@@ -299,6 +299,13 @@ def export(ctx: click.Context, output: Path) -> None:
     is_flag=True,
     help="Also widen each persona with Keyword Planner ideas before the volumes.",
 )
+@click.option(
+    "--trends",
+    "with_trends",
+    is_flag=True,
+    help="Also fetch Google Trends (live, paced: minutes) for each persona's top keywords, "
+    "for seasonality and rising queries; if Google refuses, the run goes on without.",
+)
 @config_option
 @model_option
 @output_option
@@ -310,11 +317,12 @@ def run(
     max_age: int,
     rate: float,
     with_ideas: bool,
+    with_trends: bool,
     config_path: Path | None,
     model: str | None,
     output: Path,
 ) -> None:
-    """Run the whole job: expand, (ideas,) volumes, score, export.
+    """Run the whole job: expand, (ideas,) volumes, (trends,) score, export.
 
     PATHS are persona files or folders of them (default: personas/). Each
     stage stores its results, so after a failure the single commands can
@@ -341,6 +349,7 @@ def run(
         on_stage=lambda result: click.echo(_report(result)),
         rate=rate,
         ideas=with_ideas,
+        trends=with_trends,
         config=config,
         model=model,
     )
@@ -405,9 +414,14 @@ def _report(result: object) -> str:
     """The report of whichever stage produced `result`."""
     import pandas as pd
 
-    from longtail.pipeline import ExpandResult, ExportResult, IdeasResult
+    from longtail.pipeline import ExpandResult, ExportResult, IdeasResult, TrendsResult
     from longtail.planner.lookup import LookupStats
 
+    if isinstance(result, TrendsResult):
+        from longtail.cli.trends import trends_report
+
+        warning = f"Warning: {result.skipped}\n" if result.skipped else ""
+        return trends_report(result) + warning
     if isinstance(result, ExpandResult):
         return _expand_report(result)
     if isinstance(result, IdeasResult):
