@@ -92,7 +92,14 @@ def test_summary_has_a_row_per_segment_and_says_where_volumes_came_from(
 ) -> None:
     _, xlsx, _ = demo
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["Summary", "Keywords", "Assumptions"]
+    assert book.sheetnames == [
+        "Summary",
+        "Keywords",
+        "Ad groups",
+        "Negatives",
+        "Content plan",
+        "Assumptions",
+    ]
     keywords = list(book["Keywords"].iter_rows(values_only=True))
     k_header = keywords[0]
     per_segment: dict[str, float] = {}

@@ -17,21 +17,18 @@ import pandas as pd
 import pytest
 from spacy.language import Language
 
-from longtail.config import load_config
+from longtail.config import GroupingConfig, check_match_types, grouping_config, load_config
 from longtail.errors import InputError
 from longtail.expand import expand_personas, load_nlp
 from longtail.groups import (
     NAME_LIMIT,
     CampaignPersona,
-    GroupingConfig,
     ad_groups,
     bundled_negatives,
     campaigns,
-    check_match_types,
     content_plan,
     currency_exponent,
     group_keywords,
-    grouping_config,
     keyword_rows,
     max_cpc,
     negatives,
@@ -552,6 +549,7 @@ def test_each_persona_gets_a_paused_campaign_with_its_market() -> None:
             "currency": "USD",
             "geo_target_ids": "2840",
             "language_ids": "1000",
+            "networks": "Google search",
         },
         {
             "campaign": "Weekend trail runner",
@@ -562,8 +560,14 @@ def test_each_persona_gets_a_paused_campaign_with_its_market() -> None:
             "currency": "USD",
             "geo_target_ids": "2840;2124",
             "language_ids": "1000",
+            "networks": "Google search",
         },
     ]
+
+
+def test_a_persona_on_search_partners_too_gets_both_networks() -> None:
+    partners = CampaignPersona(id="p", name="P", network="google-search-and-partners")
+    assert campaigns([partners])["networks"].tolist() == ["Google search;Search partners"]
 
 
 def test_personas_of_one_name_get_campaigns_of_their_own() -> None:

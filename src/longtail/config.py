@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -70,6 +71,180 @@ class EconomicsConfig:
         return dict(self.conversion_rates)[intent]
 
 
+# ---------------------------------------------------------------- [groups]
+
+# Google Ads Editor's "Criterion Type" values, by the names the config uses.
+MATCH_TYPES = {"exact": "Exact", "phrase": "Phrase", "broad": "Broad"}
+NEGATIVE_MATCH_TYPES = {"exact": "Negative Exact", "phrase": "Negative Phrase"}
+# Long-tail keywords are specific: exact and phrase match reach the searches
+# they name and their close variants; broad match reaches related searches
+# as well, which a user asks for explicitly.
+DEFAULT_MATCH_TYPES = ("exact", "phrase")
+
+# Broad match modifier ("+trail +shoes") was retired: phrase match took over
+# its behaviour in February 2021 and no new BMM keywords could be made from
+# July 2021 (https://support.google.com/google-ads/answer/10286719,
+# https://ads-developers.googleblog.com/2021/06/broad-match-modifier-upcoming-changes.html);
+# the API now rejects one with CriterionError.BROAD_MATCH_MODIFIER_KEYWORD_NOT_ALLOWED.
+RETIRED_MATCH_TYPES = frozenset(
+    {"bmm", "broad match modifier", "broad match modified", "modified broad", "broad modified"}
+    | {"modified broad match", "+broad"}
+)
+
+# Searchers not yet shopping: their keywords go to the content plan, not to ads.
+DEFAULT_AD_INTENTS = ("commercial", "transactional", "navigational")
+
+# Microsoft Advertising advises at most 20 keywords per ad group to keep its
+# ads relevant (reported by Brad Geddes, https://bgtheory.com/blog/there-is-not-a-magic-number-for-how-many-keywords-should-be-in-an-ad-group/),
+# and PPC guides give 5 to 20 closely related keywords as the working range
+# (https://adsbot.co/how-many-keywords-should-be-in-an-ad-group-in-google-ads).
+DEFAULT_MAX_KEYWORDS_PER_GROUP = 20
+
+# Bidding the whole break-even CPC leaves no profit on a converting click;
+# 80% of it keeps a fifth of what the click is worth.
+DEFAULT_CPC_FRACTION = 0.8
+
+DEFAULT_CAMPAIGN_NAME = "Long-tail keywords"
+
+
+@dataclass(frozen=True)
+class GroupingConfig:
+    """How keywords become ad groups, bids and negatives; `[groups]` in longtail.toml."""
+
+    max_keywords_per_group: int = DEFAULT_MAX_KEYWORDS_PER_GROUP
+    match_types: tuple[str, ...] = DEFAULT_MATCH_TYPES
+    # Max CPC = break-even CPC × cpc_fraction, capped by the high top-of-page bid.
+    cpc_fraction: float = DEFAULT_CPC_FRACTION
+    negative_match_type: str = "phrase"
+    bundled_negatives: bool = True  # data/negatives.txt
+    extra_negatives: tuple[str, ...] = ()
+    # Other personas' brands as negatives, so each brand's searches go to its own campaign.
+    exclude_other_brands: bool = False
+    single_campaign: bool = False  # one campaign, an ad group per persona and theme
+    campaign_name: str = DEFAULT_CAMPAIGN_NAME  # of the single campaign
+    ad_intents: tuple[str, ...] = DEFAULT_AD_INTENTS
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        for name in ("extra_negatives", "ad_intents"):  # a list given in code is kept as a tuple
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        size = self.max_keywords_per_group
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            problems.append(
+                f"groups.max_keywords_per_group: {size!r} is not a whole number of at least 1"
+            )
+        try:
+            object.__setattr__(self, "match_types", check_match_types(self.match_types))
+        except InputError as error:
+            problems.append(str(error))
+        fraction = self.cpc_fraction
+        if (
+            not isinstance(fraction, int | float)
+            or isinstance(fraction, bool)
+            or not 0 < fraction <= 1
+        ):
+            problems.append(
+                f"groups.cpc_fraction: {fraction!r} is not a number above 0 and at most 1; "
+                "write 80% of the break-even CPC as 0.8 (more than 1 bids above what a "
+                "click is worth)"
+            )
+        negative = str(self.negative_match_type).strip().lower()
+        if negative not in NEGATIVE_MATCH_TYPES:
+            problems.append(
+                f"groups.negative_match_type: {self.negative_match_type!r} is not a negative "
+                'match type longtail writes; use "phrase" or "exact"'
+            )
+        else:
+            object.__setattr__(self, "negative_match_type", negative)
+        unknown = [i for i in self.ad_intents if i not in INTENTS]
+        if unknown:
+            problems.append(
+                f"groups.ad_intents: {', '.join(map(repr, unknown))} "
+                f"{'is not an intent' if len(unknown) == 1 else 'are not intents'}; "
+                f"use some of: {', '.join(INTENTS)}"
+            )
+        if not str(self.campaign_name).strip():
+            problems.append('groups.campaign_name: is empty; name the campaign, e.g. "Long-tail"')
+        if problems:
+            raise InputError("\n".join(problems))
+
+
+def check_match_types(names: Iterable[str]) -> tuple[str, ...]:
+    """The match types, lowercased and once each; InputError for BMM or an unknown one."""
+    chosen: list[str] = []
+    for name in names:
+        plain = " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
+        if plain in RETIRED_MATCH_TYPES or "modifier" in plain:
+            raise InputError(
+                f"groups.match_types: {name!r}: broad match modifier was retired by Google "
+                "in 2021 and new BMM keywords are refused; phrase match now reaches the "
+                'same searches, so use "phrase" (and "broad" for wider reach)'
+            )
+        if plain not in MATCH_TYPES:
+            close = difflib.get_close_matches(plain, list(MATCH_TYPES), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "use exact, phrase or broad"
+            raise InputError(f"groups.match_types: {name!r} is not a match type; {hint}")
+        if plain not in chosen:
+            chosen.append(plain)
+    if not chosen:
+        raise InputError('groups.match_types: is empty; give at least one, e.g. ["exact"]')
+    return tuple(chosen)
+
+
+_CONFIG_TYPES: dict[str, tuple[type, ...]] = {
+    "max_keywords_per_group": (int,),
+    "match_types": (list,),
+    "cpc_fraction": (int, float),
+    "negative_match_type": (str,),
+    "bundled_negatives": (bool,),
+    "extra_negatives": (list,),
+    "exclude_other_brands": (bool,),
+    "single_campaign": (bool,),
+    "campaign_name": (str,),
+    "ad_intents": (list,),
+}
+_TYPE_NAMES = {
+    int: "a whole number",
+    float: "a number",
+    str: "text in quotes",
+    bool: "true or false",
+    list: 'a list of text, e.g. ["exact", "phrase"]',
+}
+
+
+def grouping_config(values: Mapping[str, Any], source: str = "defaults") -> GroupingConfig:
+    """A GroupingConfig from a `[groups]` table, every problem reported at once as `source: ...`."""
+    problems: list[str] = []
+    given: dict[str, Any] = {}
+    for key, value in values.items():
+        kinds = _CONFIG_TYPES.get(key)
+        if kinds is None:
+            close = difflib.get_close_matches(key, list(_CONFIG_TYPES), n=1, cutoff=0.6)
+            hint = (
+                f"did you mean groups.{close[0]}?"
+                if close
+                else f"known: {', '.join(_CONFIG_TYPES)}"
+            )
+            problems.append(f"{source}: groups.{key} is not a setting longtail knows; {hint}")
+            continue
+        wrong_bool = isinstance(value, bool) and bool not in kinds
+        if wrong_bool or not isinstance(value, kinds):
+            problems.append(f"{source}: groups.{key}: {value!r} is not {_TYPE_NAMES[kinds[-1]]}")
+            continue
+        if isinstance(value, list):
+            if not all(isinstance(item, str) for item in value):
+                problems.append(f"{source}: groups.{key}: every entry must be text in quotes")
+                continue
+            value = tuple(value)
+        given[key] = value
+    if not problems:
+        try:
+            return GroupingConfig(**given)
+        except InputError as error:
+            problems.extend(f"{source}: {line}" for line in str(error).splitlines())
+    raise InputError("\n".join(problems))
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a user can configure, with where it was read from."""
@@ -78,6 +253,7 @@ class Config:
     modifiers: Modifiers
     source: str  # "defaults" or the file read
     economics: EconomicsConfig = field(default_factory=lambda: default_config().economics)
+    groups: GroupingConfig = field(default_factory=lambda: default_config().groups)
 
 
 def default_config_text() -> str:
@@ -180,8 +356,14 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], source: str) -> Confi
                 f'{source}: modifiers.{intent} must be a list of text, e.g. ["best {{product}}"]'
             )
     problems.extend(_economics_problems(source, merged["economics"]))
+    groups: GroupingConfig | None = None
+    try:
+        groups = grouping_config(merged["groups"], source)
+    except InputError as error:
+        problems.extend(str(error).splitlines())
     if problems:
         raise InputError("\n".join(problems))
+    assert groups is not None
     economics = merged["economics"]
     return Config(
         expansion=ExpansionConfig(**expansion),
@@ -198,6 +380,7 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], source: str) -> Confi
                 (intent, float(economics["conversion_rates"][intent])) for intent in INTENTS
             ),
         ),
+        groups=groups,
     )
 
 

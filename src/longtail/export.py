@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import math
 import os
 import re
 import secrets
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -79,6 +82,16 @@ HEADERS: dict[str, str] = {
     "search_share": "Share of expected value",
     "reach": "Reach",
     "channels": "Channels",
+    "ad_group": "Ad group",
+    "max_cpc": "Max CPC",
+    "campaign": "Campaign",
+    "theme": "Theme",
+    "top_keyword": "Top keyword",
+    "final_url": "Final URL",
+    "match_type": "Match type",
+    "topic": "Topic",
+    "product": "Product",
+    "keyword_count": "Keyword count",
     "keywords": "Keywords",
     "keywords_with_volume": "Keywords with volume",
     "total_monthly_searches": "Total monthly searches",
@@ -108,6 +121,8 @@ NUMBER_FORMATS: dict[str, str] = {
     "value_rank": THOUSANDS_FORMAT,
     "monthly_value_rank": THOUSANDS_FORMAT,
     "search_share": PERCENT_FORMAT,
+    "max_cpc": MONEY_FORMAT,
+    "keyword_count": THOUSANDS_FORMAT,
 }
 
 # Widths are measured on a sample: scanning a million rows for the longest
@@ -137,6 +152,8 @@ _EXCEL_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?
 _BOLD = Font(bold=True)
 
 About = Sequence[tuple[str, str]]
+# Told how many more rows were written, to move a progress bar.
+Progress = Callable[[int], None]
 Assumptions = Sequence[tuple[str, str, str]]
 
 
@@ -153,6 +170,42 @@ def _header_for(column: object) -> str:
     return HEADERS.get(name, name.replace("_", " ").title())
 
 
+FORMATS = ("xlsx", "csv", "editor", "jsonl")
+
+
+def export_format(path: Path | None, output_format: str | None) -> str:
+    """The format to write: `output_format`, else the one the extension of `path` names."""
+    if output_format == "jsonl":
+        return "jsonl"  # to the file, or to standard output without one
+    if path is None:
+        raise InputError(
+            "Give the file to write with -o, e.g. -o keywords.xlsx; "
+            "only --format jsonl writes to standard output."
+        )
+    extension = Path(path).suffix.lower()
+    if output_format == "editor":
+        if extension != ".csv":
+            raise InputError(
+                f"Cannot write {path}: the Google Ads Editor import is a .csv file; "
+                f"name it e.g. {Path(path).with_suffix('.csv').name}."
+            )
+        return "editor"
+    by_extension = {".xlsx": "xlsx", ".csv": "csv"}.get(extension)
+    if by_extension is None:
+        named = f"extension '{Path(path).suffix}'" if Path(path).suffix else "no extension"
+        supported = " or ".join(SUPPORTED_EXTENSIONS)
+        raise InputError(
+            f"Cannot export to {path}: {named} is not supported. "
+            f"Name the file with {supported}, e.g. {Path(path).with_suffix('.xlsx').name}."
+        )
+    if output_format is not None and output_format != by_extension:
+        raise InputError(
+            f"Cannot write {path} as {output_format}: its extension says {by_extension}. "
+            f"Name it e.g. {Path(path).with_suffix('.' + output_format).name}."
+        )
+    return by_extension
+
+
 def write_export(
     path: Path,
     keywords: pd.DataFrame,
@@ -161,42 +214,95 @@ def write_export(
     assumptions: Assumptions = (),
 ) -> None:
     """Write the keywords in the format the extension of `path` names (.xlsx or .csv)."""
-    path = Path(path)
-    extension = path.suffix.lower()
-    if extension == ".xlsx":
-        write_workbook(path, keywords, summary, about, assumptions)
-    elif extension == ".csv":
-        write_csv(path, keywords)
+    if export_format(path, None) == "xlsx":
+        write_workbook(Path(path), keywords, summary, about, assumptions)
     else:
-        named = f"extension '{path.suffix}'" if path.suffix else "no extension"
-        supported = " or ".join(SUPPORTED_EXTENSIONS)
-        raise InputError(
-            f"Cannot export to {path}: {named} is not supported. "
-            f"Name the file with {supported}, e.g. {path.with_suffix('.xlsx').name}."
-        )
+        write_csv(Path(path), keywords)
 
 
-def write_csv(path: Path, keywords: pd.DataFrame) -> None:
-    """Write one row per keyword and persona as UTF-8 CSV, machine column names, NA empty."""
+def write_csv(
+    path: Path,
+    keywords: pd.DataFrame,
+    bom: bool = False,
+    progress: Progress | None = None,
+) -> None:
+    """Write one row per keyword and persona as UTF-8 CSV, machine column names, NA empty.
+
+    `bom` starts the file with a byte order mark, which Excel needs to read
+    UTF-8 rather than the system's code page.
+    """
     path = Path(path)
 
     def write(stream: IO[bytes]) -> None:
-        # newline="" because the csv module writes its own line endings.
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-        writer = csv.writer(text)
-        writer.writerow([neutralise(str(column)) for column in keywords.columns])
-        columns = [_CsvColumn(keywords.iloc[:, index]) for index in range(keywords.shape[1])]
-        for start in range(0, len(keywords), CHUNK_ROWS):
-            cells = [column.cells(start, start + CHUNK_ROWS) for column in columns]
-            # The same text csv.writer makes (minimal quoting, CRLF), joined a slice
-            # at a time: a tenth of the calls per cell.
-            lines = map(",".join, zip(*cells, strict=True))
-            text.write(CSV_LINE_END.join(lines) + CSV_LINE_END)
-        text.flush()
-        # Hand the binary stream back so the caller can fsync and close it.
-        text.detach()
+        _write_csv_text(stream, keywords, bom, progress)
 
     _write_atomically(path, write)
+
+
+def write_editor_csv(path: Path, rows: pd.DataFrame, bom: bool = False) -> None:
+    """Write the Google Ads Editor import: its English headers as given, one item per row."""
+    path = Path(path)
+
+    def write(stream: IO[bytes]) -> None:
+        _write_csv_text(stream, rows, bom, None)
+
+    _write_atomically(path, write)
+
+
+def write_jsonl(path: Path | None, keywords: pd.DataFrame, stream: IO[str] | None = None) -> None:
+    """One JSON object per keyword and persona: to `path` (atomically), else to `stream`.
+
+    NA is null; text a spreadsheet would run as a formula is neutralised here
+    too, since JSON lines end up in spreadsheets as well.
+    """
+    columns = [str(column) for column in keywords.columns]
+
+    def lines() -> Iterator[str]:
+        for row in _rows(keywords):
+            record = {name: _json_value(value) for name, value in zip(columns, row, strict=True)}
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+
+    if path is None:
+        out = stream if stream is not None else sys.stdout
+        out.writelines(lines())
+        out.flush()
+        return
+
+    def write(binary: IO[bytes]) -> None:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+        text.writelines(lines())
+        text.flush()
+        text.detach()
+
+    _write_atomically(Path(path), write)
+
+
+def _json_value(value: object) -> object:
+    """A value for JSON: text neutralised, floats to micros as in CSV, no NaN or infinity."""
+    if isinstance(value, float):
+        return round(value, CSV_DECIMALS) if math.isfinite(value) else None
+    return neutralise(value)
+
+
+def _write_csv_text(
+    stream: IO[bytes], frame: pd.DataFrame, bom: bool, progress: Progress | None
+) -> None:
+    # newline="" because the csv module writes its own line endings.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig" if bom else "utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow([neutralise(str(column)) for column in frame.columns])
+    columns = [_CsvColumn(frame.iloc[:, index]) for index in range(frame.shape[1])]
+    for start in range(0, len(frame), CHUNK_ROWS):
+        cells = [column.cells(start, start + CHUNK_ROWS) for column in columns]
+        # The same text csv.writer makes (minimal quoting, CRLF), joined a slice
+        # at a time: a tenth of the calls per cell.
+        lines = map(",".join, zip(*cells, strict=True))
+        text.write(CSV_LINE_END.join(lines) + CSV_LINE_END)
+        if progress is not None:
+            progress(min(CHUNK_ROWS, len(frame) - start))
+    text.flush()
+    # Hand the binary stream back so the caller can fsync and close it.
+    text.detach()
 
 
 def write_workbook(
@@ -205,10 +311,13 @@ def write_workbook(
     summary: pd.DataFrame,
     about: About,
     assumptions: Assumptions = (),
+    sheets: Sequence[tuple[str, pd.DataFrame]] = (),
+    progress: Progress | None = None,
 ) -> None:
-    """Write the workbook: Summary (a row per segment, `about` beneath), Keywords, Assumptions."""
+    """Write the workbook: Summary (a row per segment, a chart, `about` beneath), Keywords,
+    the `sheets` given (Ad groups, Negatives, Content plan), and Assumptions."""
     path = Path(path)
-    for sheet, frame in (("Summary", summary), ("Keywords", keywords)):
+    for sheet, frame in (("Summary", summary), ("Keywords", keywords), *sheets):
         # One row is the header; the rest must fit under it.
         if len(frame) > EXCEL_MAX_ROWS - 1:
             raise ExportError(
@@ -223,8 +332,12 @@ def write_workbook(
         # first row is appended.
         workbook = Workbook(write_only=True)
         try:
-            _write_table(path, workbook.create_sheet("Summary"), summary, about=about)
-            _write_table(path, workbook.create_sheet("Keywords"), keywords)
+            first = workbook.create_sheet("Summary")
+            _write_table(path, first, summary, about=about)
+            _add_value_chart(first, summary)
+            _write_table(path, workbook.create_sheet("Keywords"), keywords, progress)
+            for title, frame in sheets:
+                _write_table(path, workbook.create_sheet(sheet_title(title)), frame)
             table = pd.DataFrame(
                 [*assumptions, *((label, text, "") for label, text in about)],
                 columns=["assumption", "value", "source"],
@@ -238,7 +351,48 @@ def write_workbook(
     _write_atomically(path, write)
 
 
-def _write_table(path: Path, sheet: Any, frame: pd.DataFrame, about: About = ()) -> None:
+# Excel's rules for sheet names: at most 31 characters, none of : \ / ? * [ ],
+# not starting or ending with an apostrophe, not "History" (reserved).
+_SHEET_FORBIDDEN = re.compile(r"[:\\/?*\[\]]")
+SHEET_NAME_MAX = 31
+
+
+def sheet_title(name: str) -> str:
+    """A name Excel accepts for a sheet: forbidden characters replaced, at most 31 long."""
+    title = _SHEET_FORBIDDEN.sub("-", _XML_ILLEGAL.sub("", name)).strip().strip("'").strip()
+    title = title[:SHEET_NAME_MAX].strip() or "Sheet"
+    return "History-" if title.lower() == "history" else title
+
+
+def _add_value_chart(sheet: Any, summary: pd.DataFrame) -> None:
+    """A native bar chart of total value by segment, beside the Summary table."""
+    columns = [str(column) for column in summary.columns]
+    if summary.empty or "total_value" not in columns or "persona_name" not in columns:
+        return
+    chart = BarChart()
+    chart.type = "bar"  # horizontal: segment names read along the axis
+    chart.title = "Value by segment"
+    chart.y_axis.title = "Total value"
+    chart.legend = None
+    rows = len(summary)
+    value_column = columns.index("total_value") + 1
+    name_column = columns.index("persona_name") + 1
+    chart.add_data(
+        Reference(sheet, min_col=value_column, min_row=1, max_row=rows + 1), titles_from_data=True
+    )
+    chart.set_categories(Reference(sheet, min_col=name_column, min_row=2, max_row=rows + 1))
+    chart.height = max(7.5, 1.2 * rows)
+    chart.width = 18
+    sheet.add_chart(chart, f"{get_column_letter(len(columns) + 2)}2")
+
+
+def _write_table(
+    path: Path,
+    sheet: Any,
+    frame: pd.DataFrame,
+    progress: Progress | None = None,
+    about: About = (),
+) -> None:
     """Append `frame` under a bold, frozen, filtered header; `about` lines after a blank row."""
     columns = [str(column) for column in frame.columns]
     formats = [NUMBER_FORMATS.get(column) for column in columns]
@@ -267,6 +421,8 @@ def _write_table(path: Path, sheet: Any, frame: pd.DataFrame, about: About = ())
             sheet.append(cells)
         except ValueError as error:
             raise _unwritable(path, sheet, row_number, columns, row) from error
+        if progress is not None and row_number % CHUNK_ROWS == 1:
+            progress(CHUNK_ROWS)
 
     if about:
         sheet.append([])

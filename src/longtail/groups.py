@@ -49,7 +49,6 @@ same way whatever the order of its input, for the export to write.
 
 from __future__ import annotations
 
-import difflib
 import math
 import unicodedata
 from collections import Counter
@@ -62,7 +61,12 @@ import numpy as np
 import pandas as pd
 
 from longtail import intent
-from longtail.config import INTENTS, Modifiers
+from longtail.config import (
+    MATCH_TYPES,
+    NEGATIVE_MATCH_TYPES,
+    GroupingConfig,
+    Modifiers,
+)
 from longtail.errors import InputError
 from longtail.expand import DEFECT_VERBS, NounLemmas, Word, load_nlp, words_of
 from longtail.markets import GEO_TARGETS, LANGUAGES
@@ -75,38 +79,28 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- constants
 
-# Google Ads Editor's "Criterion Type" values, by the names the config uses.
-MATCH_TYPES = {"exact": "Exact", "phrase": "Phrase", "broad": "Broad"}
-NEGATIVE_MATCH_TYPES = {"exact": "Negative Exact", "phrase": "Negative Phrase"}
-# Long-tail keywords are specific: exact and phrase match reach the searches
-# they name and their close variants; broad match reaches related searches
-# as well, which a user asks for explicitly.
-DEFAULT_MATCH_TYPES = ("exact", "phrase")
-
-# Broad match modifier ("+trail +shoes") was retired: phrase match took over
-# its behaviour in February 2021 and no new BMM keywords could be made from
-# July 2021 (https://support.google.com/google-ads/answer/10286719,
-# https://ads-developers.googleblog.com/2021/06/broad-match-modifier-upcoming-changes.html);
-# the API now rejects one with CriterionError.BROAD_MATCH_MODIFIER_KEYWORD_NOT_ALLOWED.
-RETIRED_MATCH_TYPES = frozenset(
-    {"bmm", "broad match modifier", "broad match modified", "modified broad", "broad modified"}
-    | {"modified broad match", "+broad"}
+# Google Ads Editor's "Networks" values for our persona networks ("Import a CSV
+# file", https://support.google.com/google-ads/editor/answer/57747).
+EDITOR_NETWORKS = {
+    "google-search": "Google search",
+    "google-search-and-partners": "Google search;Search partners",
+}
+# The columns of the Editor import, in English as Editor needs them to read
+# them without a mapping (same page); a blank field changes nothing.
+EDITOR_COLUMNS = (
+    "Campaign",
+    "Campaign Type",
+    "Networks",
+    "Budget",
+    "Languages",
+    "Location ID",
+    "Ad Group",
+    "Keyword",
+    "Criterion Type",
+    "Max CPC",
+    "Final URL",
+    "Status",
 )
-
-# Searchers not yet shopping: their keywords go to the content plan, not to ads.
-DEFAULT_AD_INTENTS = ("commercial", "transactional", "navigational")
-
-# Microsoft Advertising advises at most 20 keywords per ad group to keep its
-# ads relevant (reported by Brad Geddes, https://bgtheory.com/blog/there-is-not-a-magic-number-for-how-many-keywords-should-be-in-an-ad-group/),
-# and PPC guides give 5 to 20 closely related keywords as the working range
-# (https://adsbot.co/how-many-keywords-should-be-in-an-ad-group-in-google-ads).
-DEFAULT_MAX_KEYWORDS_PER_GROUP = 20
-
-# Bidding the whole break-even CPC leaves no profit on a converting click;
-# 80% of it keeps a fifth of what the click is worth.
-DEFAULT_CPC_FRACTION = 0.8
-
-DEFAULT_CAMPAIGN_NAME = "Long-tail keywords"
 CAMPAIGN_STATUS = "Paused"  # reviewed in Google Ads before a cent is spent
 
 # An ad group's name "must contain fewer than 255 UTF-8 full-width
@@ -153,144 +147,6 @@ DOMINANT_SHARE = 0.8
 
 
 @dataclass(frozen=True)
-class GroupingConfig:
-    """How keywords become ad groups, bids and negatives; `[groups]` in longtail.toml."""
-
-    max_keywords_per_group: int = DEFAULT_MAX_KEYWORDS_PER_GROUP
-    match_types: tuple[str, ...] = DEFAULT_MATCH_TYPES
-    # Max CPC = break-even CPC × cpc_fraction, capped by the high top-of-page bid.
-    cpc_fraction: float = DEFAULT_CPC_FRACTION
-    negative_match_type: str = "phrase"
-    bundled_negatives: bool = True  # data/negatives.txt
-    extra_negatives: tuple[str, ...] = ()
-    # Other personas' brands as negatives, so each brand's searches go to its own campaign.
-    exclude_other_brands: bool = False
-    single_campaign: bool = False  # one campaign, an ad group per persona and theme
-    campaign_name: str = DEFAULT_CAMPAIGN_NAME  # of the single campaign
-    ad_intents: tuple[str, ...] = DEFAULT_AD_INTENTS
-
-    def __post_init__(self) -> None:
-        problems: list[str] = []
-        for name in ("extra_negatives", "ad_intents"):  # a list given in code is kept as a tuple
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        size = self.max_keywords_per_group
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            problems.append(
-                f"groups.max_keywords_per_group: {size!r} is not a whole number of at least 1"
-            )
-        try:
-            object.__setattr__(self, "match_types", check_match_types(self.match_types))
-        except InputError as error:
-            problems.append(str(error))
-        fraction = self.cpc_fraction
-        if (
-            not isinstance(fraction, int | float)
-            or isinstance(fraction, bool)
-            or not 0 < fraction <= 1
-        ):
-            problems.append(
-                f"groups.cpc_fraction: {fraction!r} is not a number above 0 and at most 1; "
-                "write 80% of the break-even CPC as 0.8 (more than 1 bids above what a "
-                "click is worth)"
-            )
-        negative = str(self.negative_match_type).strip().lower()
-        if negative not in NEGATIVE_MATCH_TYPES:
-            problems.append(
-                f"groups.negative_match_type: {self.negative_match_type!r} is not a negative "
-                'match type longtail writes; use "phrase" or "exact"'
-            )
-        else:
-            object.__setattr__(self, "negative_match_type", negative)
-        unknown = [i for i in self.ad_intents if i not in INTENTS]
-        if unknown:
-            problems.append(
-                f"groups.ad_intents: {', '.join(map(repr, unknown))} "
-                f"{'is not an intent' if len(unknown) == 1 else 'are not intents'}; "
-                f"use some of: {', '.join(INTENTS)}"
-            )
-        if not str(self.campaign_name).strip():
-            problems.append('groups.campaign_name: is empty; name the campaign, e.g. "Long-tail"')
-        if problems:
-            raise InputError("\n".join(problems))
-
-
-def check_match_types(names: Iterable[str]) -> tuple[str, ...]:
-    """The match types, lowercased and once each; InputError for BMM or an unknown one."""
-    chosen: list[str] = []
-    for name in names:
-        plain = " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
-        if plain in RETIRED_MATCH_TYPES or "modifier" in plain:
-            raise InputError(
-                f"groups.match_types: {name!r}: broad match modifier was retired by Google "
-                "in 2021 and new BMM keywords are refused; phrase match now reaches the "
-                'same searches, so use "phrase" (and "broad" for wider reach)'
-            )
-        if plain not in MATCH_TYPES:
-            close = difflib.get_close_matches(plain, list(MATCH_TYPES), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else "use exact, phrase or broad"
-            raise InputError(f"groups.match_types: {name!r} is not a match type; {hint}")
-        if plain not in chosen:
-            chosen.append(plain)
-    if not chosen:
-        raise InputError('groups.match_types: is empty; give at least one, e.g. ["exact"]')
-    return tuple(chosen)
-
-
-_CONFIG_TYPES: dict[str, tuple[type, ...]] = {
-    "max_keywords_per_group": (int,),
-    "match_types": (list,),
-    "cpc_fraction": (int, float),
-    "negative_match_type": (str,),
-    "bundled_negatives": (bool,),
-    "extra_negatives": (list,),
-    "exclude_other_brands": (bool,),
-    "single_campaign": (bool,),
-    "campaign_name": (str,),
-    "ad_intents": (list,),
-}
-_TYPE_NAMES = {
-    int: "a whole number",
-    float: "a number",
-    str: "text in quotes",
-    bool: "true or false",
-    list: 'a list of text, e.g. ["exact", "phrase"]',
-}
-
-
-def grouping_config(values: Mapping[str, Any], source: str = "defaults") -> GroupingConfig:
-    """A GroupingConfig from a `[groups]` table, every problem reported at once as `source: ...`."""
-    problems: list[str] = []
-    given: dict[str, Any] = {}
-    for key, value in values.items():
-        kinds = _CONFIG_TYPES.get(key)
-        if kinds is None:
-            close = difflib.get_close_matches(key, list(_CONFIG_TYPES), n=1, cutoff=0.6)
-            hint = (
-                f"did you mean groups.{close[0]}?"
-                if close
-                else f"known: {', '.join(_CONFIG_TYPES)}"
-            )
-            problems.append(f"{source}: groups.{key} is not a setting longtail knows; {hint}")
-            continue
-        wrong_bool = isinstance(value, bool) and bool not in kinds
-        if wrong_bool or not isinstance(value, kinds):
-            problems.append(f"{source}: groups.{key}: {value!r} is not {_TYPE_NAMES[kinds[-1]]}")
-            continue
-        if isinstance(value, list):
-            if not all(isinstance(item, str) for item in value):
-                problems.append(f"{source}: groups.{key}: every entry must be text in quotes")
-                continue
-            value = tuple(value)
-        given[key] = value
-    if not problems:
-        try:
-            return GroupingConfig(**given)
-        except InputError as error:
-            problems.extend(f"{source}: {line}" for line in str(error).splitlines())
-    raise InputError("\n".join(problems))
-
-
-@dataclass(frozen=True)
 class CampaignPersona:
     """What a campaign needs of a persona: its names, market, negatives, brands and page."""
 
@@ -302,6 +158,7 @@ class CampaignPersona:
     negative_keywords: tuple[str, ...] = ()
     brands: tuple[str, ...] = ()
     landing_page: str | None = None
+    network: str = "google-search"
 
     @classmethod
     def of(cls, persona: Persona) -> CampaignPersona:
@@ -315,6 +172,7 @@ class CampaignPersona:
             negative_keywords=tuple(persona.negative_keywords),
             brands=tuple(persona.brands),
             landing_page=persona.landing_page,
+            network=persona.market.network,
         )
 
 
@@ -824,10 +682,15 @@ def campaigns(
                 "currency": group[0].currency.upper(),
                 "geo_target_ids": ";".join(str(GEO_TARGETS.get(code, "")) for code in geo),
                 "language_ids": ";".join(str(LANGUAGES.get(code, "")) for code in languages),
+                "networks": EDITOR_NETWORKS[
+                    "google-search-and-partners"
+                    if any(p.network == "google-search-and-partners" for p in group)
+                    else "google-search"
+                ],
             }
         )
     columns = ["campaign", "persona_ids", "status", "geo", "language", "currency"]
-    frame = pd.DataFrame(rows, columns=[*columns, "geo_target_ids", "language_ids"])
+    frame = pd.DataFrame(rows, columns=[*columns, "geo_target_ids", "language_ids", "networks"])
     return frame.astype("string").sort_values("campaign", ignore_index=True)
 
 
@@ -1168,3 +1031,74 @@ def _require(
         raise InputError(
             f"cannot {what} keywords without the column(s) {', '.join(missing)}; {fix}"
         )
+
+
+def editor_rows(
+    campaign_table: pd.DataFrame,
+    keyword_table: pd.DataFrame,
+    negative_table: pd.DataFrame,
+    daily_budget: float | None = None,
+) -> pd.DataFrame:
+    """The Google Ads Editor import: `campaigns`, `keyword_rows` and `negatives` as its rows.
+
+    Per campaign: one campaign row (type Search, its networks and languages,
+    status Paused, the daily budget when given: Editor asks for one before
+    posting), one row per country (Location ID, Google's geo target id),
+    then its keywords, one per row with its Criterion Type (Exact, Phrase,
+    Broad), Max CPC (blank: the ad group's default bid) and Final URL, then
+    its campaign-level negatives (Negative Phrase or Negative Exact, no ad
+    group).
+    """
+    rows: list[dict[str, object]] = []
+    budget = "" if daily_budget is None else f"{daily_budget:.2f}"
+    keywords = dict(tuple(keyword_table.groupby("campaign", sort=False)))
+    negatives_of = dict(tuple(negative_table.groupby("campaign", sort=False)))
+    for campaign in campaign_table.itertuples():
+        name = str(campaign.campaign)
+        rows.append(
+            {
+                "Campaign": name,
+                "Campaign Type": "Search",
+                "Networks": campaign.networks,
+                "Budget": budget,
+                "Languages": campaign.language,
+                "Status": CAMPAIGN_STATUS,
+            }
+        )
+        for location in str(campaign.geo_target_ids).split(";"):
+            if location:
+                rows.append({"Campaign": name, "Location ID": location})
+        if name in keywords:
+            for keyword in keywords[name].to_dict("records"):
+                cpc = keyword["max_cpc"]
+                rows.append(
+                    {
+                        "Campaign": name,
+                        "Ad Group": keyword["ad_group"],
+                        "Keyword": keyword["keyword"],
+                        "Criterion Type": keyword["match_type"],
+                        "Max CPC": "" if _blank(cpc) else _money_text(cpc, keyword["currency"]),
+                        "Final URL": "" if _blank(keyword["final_url"]) else keyword["final_url"],
+                        "Status": "Enabled",
+                    }
+                )
+        if name in negatives_of:
+            for negative in negatives_of[name].to_dict("records"):
+                rows.append(
+                    {
+                        "Campaign": name,
+                        "Keyword": negative["keyword"],
+                        "Criterion Type": negative["match_type"],
+                        "Status": "Enabled",
+                    }
+                )
+    return pd.DataFrame(rows, columns=list(EDITOR_COLUMNS)).fillna("").astype("string")
+
+
+def _money_text(amount: Any, currency: object) -> str:
+    """An amount with as many decimals as the currency has."""
+    return f"{float(amount):.{currency_exponent(currency)}f}"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from longtail import __version__
 from longtail.clv import ClvEstimate, estimate_clv
@@ -51,10 +51,26 @@ class ExpandResult:
 class ExportResult:
     """What the export wrote."""
 
-    path: Path
+    path: Path | None  # None: standard output
     keywords: int
     segments: int
     about: list[tuple[str, str]]
+    output_format: str = "xlsx"
+    # What else the file holds, in words: "34 ad groups", "208 negatives".
+    contents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """The scored keywords set up for PPC: groups, keyword rows, negatives, campaigns, content."""
+
+    keywords: pd.DataFrame  # the scored keywords with ad_group and max_cpc
+    keyword_rows: pd.DataFrame  # one per keyword and match type
+    ad_groups: pd.DataFrame
+    negatives: pd.DataFrame  # applied ones
+    negatives_sheet: pd.DataFrame  # applied and left out, with why
+    campaigns: pd.DataFrame
+    content_plan: pd.DataFrame
 
 
 def load_stage(paths: Sequence[Path]) -> list[tuple[Persona, ClvEstimate]]:
@@ -426,11 +442,85 @@ def forecast_stage(
     )
 
 
-def export_stage(store: Store, path: Path) -> ExportResult:
-    """Write the stored scores to `path` (.xlsx or .csv)."""
-    from longtail.export import write_export
+def plan_campaigns(
+    store: Store, keywords: pd.DataFrame, config: Config | None = None
+) -> CampaignPlan:
+    """Group the scored keywords into campaigns and ad groups, with bids and negatives."""
+    import pandas as pd
+
+    from longtail import groups
+    from longtail.config import load_config
+    from longtail.expand import load_nlp
+
+    settings = config if config is not None else load_config()
+    wanted = set(keywords["persona_id"].dropna())
+    personas = [
+        groups.CampaignPersona.of(Persona.model_validate_json(row["definition"]))
+        for row in store.personas()
+        if row["id"] in wanted
+    ]
+    nlp = load_nlp(settings.expansion.model or None)
+    grouped = groups.group_keywords(keywords, nlp, settings.groups, settings.modifiers)
+    grouped["max_cpc"] = groups.max_cpc(grouped, settings.groups)
+    placed = grouped[["persona_id", "keyword", "ad_group", "max_cpc"]]
+    # Back in the scores' order (value first), with each keyword's ad group and bid.
+    with_groups = keywords.merge(placed, on=["persona_id", "keyword"], how="left")
+    found = groups.negatives(grouped, personas, settings.groups)
+    applied = found.negatives.assign(status="applied")
+    left_out = (
+        found.conflicts.groupby(["campaign", "negative", "match_type", "source"], sort=False)
+        .agg(blocked=("keyword", "size"), example=("keyword", "first"))
+        .reset_index()
+    )
+    left_out["status"] = [
+        f"left out: it would block {n} of the campaign's keywords, e.g. {example!r}"
+        for n, example in zip(left_out["blocked"], left_out["example"], strict=True)
+    ]
+    sheet = pd.concat(
+        [applied, left_out.rename(columns={"negative": "keyword"})[applied.columns]],
+        ignore_index=True,
+    )
+    return CampaignPlan(
+        keywords=with_groups,
+        keyword_rows=groups.keyword_rows(grouped, personas, settings.groups),
+        ad_groups=groups.ad_groups(grouped, personas, settings.groups),
+        negatives=found.negatives,
+        negatives_sheet=sheet,
+        campaigns=groups.campaigns(personas, settings.groups),
+        content_plan=groups.content_plan(grouped, nlp, settings.modifiers),
+    )
+
+
+def export_stage(
+    store: Store,
+    path: Path | None,
+    *,
+    output_format: str | None = None,
+    excel: bool = False,
+    daily_budget: float | None = None,
+    config: Config | None = None,
+    stream: IO[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Write the stored scores as `output_format` (default: by the extension of `path`).
+
+    xlsx: the workbook (Summary with a chart, Keywords, Ad groups, Negatives,
+    Content plan, Assumptions); csv: one row per keyword and persona (`excel`
+    adds a BOM so Excel reads UTF-8); editor: the Google Ads Editor import;
+    jsonl: one JSON object per keyword and persona, to `path` or `stream`.
+    `progress` is called with the rows written as they are.
+    """
+    from longtail.export import (
+        export_format,
+        write_csv,
+        write_editor_csv,
+        write_jsonl,
+        write_workbook,
+    )
+    from longtail.groups import editor_rows
     from longtail.score import segment_summary
 
+    chosen = export_format(path, output_format)
     keywords = store.scored_keywords()
     if keywords.empty:
         raise InputError("nothing scored yet; run `longtail score` (or `longtail run`) first")
@@ -438,6 +528,18 @@ def export_stage(store: Store, path: Path) -> ExportResult:
     # little search demand says so through its channels.
     summary = segment_summary(keywords, store.persona_channels(), _min_search_share(store))
     about = about_lines(store)
+    if chosen == "jsonl":
+        write_jsonl(path, keywords, stream)
+        return ExportResult(path, len(keywords), len(summary), about, chosen)
+    assert path is not None  # export_format requires it for the file formats
+    if chosen == "csv":
+        write_csv(path, keywords, bom=excel, progress=progress)
+        return ExportResult(path, len(keywords), len(summary), about, chosen)
+    plan = plan_campaigns(store, keywords, config)
+    if chosen == "editor":
+        rows = editor_rows(plan.campaigns, plan.keyword_rows, plan.negatives, daily_budget)
+        write_editor_csv(path, rows, bom=excel)
+        return ExportResult(path, len(keywords), len(summary), about, chosen, _plan_contents(plan))
     formulas = store.persona_clv_formulas()
     clv_rows = [
         (
@@ -447,8 +549,46 @@ def export_stage(store: Store, path: Path) -> ExportResult:
         )
         for row in summary.itertuples()
     ]
-    write_export(path, keywords, summary, about, [*store.assumptions(), *clv_rows])
-    return ExportResult(path, len(keywords), len(summary), about)
+    write_workbook(
+        path,
+        plan.keywords,
+        summary,
+        about,
+        [*store.assumptions(), *clv_rows, *_grouping_assumptions(config)],
+        sheets=[
+            ("Ad groups", plan.ad_groups),
+            ("Negatives", plan.negatives_sheet),
+            ("Content plan", plan.content_plan),
+        ],
+        progress=progress,
+    )
+    return ExportResult(path, len(keywords), len(summary), about, chosen, _plan_contents(plan))
+
+
+def _plan_contents(plan: CampaignPlan) -> tuple[str, ...]:
+    return (
+        f"{len(plan.campaigns):,} campaigns",
+        f"{len(plan.ad_groups):,} ad groups",
+        f"{len(plan.keyword_rows):,} keyword rows",
+        f"{len(plan.negatives):,} negatives",
+        f"{len(plan.content_plan):,} article topics",
+    )
+
+
+def _grouping_assumptions(config: Config | None) -> list[tuple[str, str, str]]:
+    """The [groups] settings the campaign setup used, for the Assumptions sheet."""
+    from longtail.config import load_config
+
+    settings = config if config is not None else load_config()
+    groups = settings.groups
+    source = "longtail's defaults" if settings.source == "defaults" else settings.source
+    return [
+        ("max CPC", f"break-even CPC × {groups.cpc_fraction:g}, at most the high bid", source),
+        ("match types", ", ".join(groups.match_types), source),
+        ("keywords per ad group, at most", str(groups.max_keywords_per_group), source),
+        ("negatives", f"{groups.negative_match_type} match, campaign level", source),
+        ("ad intents", ", ".join(groups.ad_intents), source),
+    ]
 
 
 def run_all(

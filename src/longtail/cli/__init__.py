@@ -37,6 +37,10 @@ class LongtailGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`... --format jsonl | head`): click ends
+            # quietly with exit code 1, as for any command in a closed pipe.
+            raise
         except LongtailError as error:
             if os.environ.get(DEBUG_VARIABLE) == "1":
                 raise

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from longtail.planner.lookup import LookupStats
 
 TOP_ROWS = 10
+# Exports of fewer rows are done before a progress bar would be read.
+PROGRESS_ROWS = 50_000
 
 output_option = click.option(
     "-o",
@@ -268,24 +272,94 @@ def score(ctx: click.Context, config_path: Path | None, explain_keyword: str | N
 
 
 @click.command()
-@output_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write: .xlsx for the workbook, .csv for one row per keyword and persona "
+    "(or the Editor import with --format editor). Not needed for --format jsonl.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["xlsx", "csv", "editor", "jsonl"]),
+    help="What to write [default: by the extension of -o]. editor: a CSV for Google Ads "
+    "Editor's import; jsonl: one JSON object per line, to stdout without -o.",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="Start CSV files with a byte order mark, so Excel reads them as UTF-8.",
+)
+@click.option(
+    "--daily-budget",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="AMOUNT",
+    help="Each campaign's daily budget in the Editor import; Editor asks for one before "
+    "posting when it is left out.",
+)
+@config_option
 @click.pass_context
-def export(ctx: click.Context, output: Path) -> None:
-    """Write the scored keywords to a workbook or CSV file.
+def export(
+    ctx: click.Context,
+    output: Path | None,
+    output_format: str | None,
+    excel: bool,
+    daily_budget: float | None,
+    config_path: Path | None,
+) -> None:
+    """Write the scored keywords to a workbook, a CSV, or a Google Ads Editor import.
 
-    The .xlsx workbook has a Summary sheet (one row per segment, and where the
-    volumes came from) and a Keywords sheet sorted by value. The file is
-    written whole or not at all.
+    \b
+    .xlsx   Summary (segments, a value chart, where volumes came from),
+            Keywords (every column, by value, with ad group and max CPC),
+            Ad groups, Negatives, Content plan, Assumptions
+    .csv    one row per keyword and persona, UTF-8 (--excel adds a BOM)
+    editor  campaigns (Paused), ad groups, keywords by match type with max
+            CPC and final URL, campaign negatives: one file Editor imports
+    jsonl   one JSON object per keyword and persona, for pipes
 
-    Example:
+    Ad groups, match types, bids and negatives follow the [groups] section
+    of --config, else ./longtail.toml, over the bundled defaults. Text that a
+    spreadsheet would run as a formula is made inert. Files are written
+    whole or not at all.
+
+    Examples:
 
     \b
         longtail export -o keywords.xlsx
+        longtail export -o campaigns.csv --format editor --daily-budget 20
+        longtail export --format jsonl | jq .keyword
     """
+    from longtail.config import load_config
     from longtail.pipeline import export_stage
 
-    result = export_stage(open_db(ctx), output)
-    click.echo(_export_report(result))
+    config = load_config(config_path)
+    store = open_db(ctx)
+    with _progress(store.score_count(), output, output_format) as advance:
+        result = export_stage(
+            store,
+            output,
+            output_format=output_format,
+            excel=excel,
+            daily_budget=daily_budget,
+            config=config,
+            progress=advance,
+        )
+    if result.path is not None:
+        click.echo(_export_report(result))
+
+
+@contextlib.contextmanager
+def _progress(
+    rows: int, output: Path | None, output_format: str | None
+) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for an export big enough to take more than a moment."""
+    if output is None or output_format == "jsonl" or rows < PROGRESS_ROWS:
+        yield None
+        return
+    with click.progressbar(length=rows, label=f"Writing {output}", file=sys.stderr) as bar:
+        yield bar.update
 
 
 @click.command()
@@ -624,7 +698,11 @@ def _explanation(explanation: Explanation) -> str:
 
 def _export_report(result: ExportResult) -> str:
     sources = "; ".join(text for label, text in result.about if label == "Volumes")
+    what = {"editor": "a Google Ads Editor import of ", "jsonl": "JSON lines of "}.get(
+        result.output_format, ""
+    )
+    contents = f"\nIt holds {', '.join(result.contents)}." if result.contents else ""
     return (
-        f"Wrote {result.path}: {result.keywords:,} keywords for {result.segments} "
-        f"segments.\nVolumes: {sources}"
+        f"Wrote {result.path}: {what}{result.keywords:,} keywords for {result.segments} "
+        f"segments.{contents}\nVolumes: {sources}"
     )
