@@ -8,7 +8,6 @@ neutralised in every format.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -23,11 +22,7 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from longtail.errors import ExportError, InputError
 
@@ -146,10 +141,6 @@ CHUNK_ROWS = 10_000
 # tab, line feed and carriage return are allowed.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-# Strings openpyxl would otherwise store as error values rather than text.
-_EXCEL_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
-
-_BOLD = Font(bold=True)
 
 About = Sequence[tuple[str, str]]
 # Told how many more rows were written, to move a progress bar.
@@ -327,28 +318,50 @@ def write_workbook(
             )
 
     def write(stream: IO[bytes]) -> None:
-        # Write-only mode streams rows to disk: memory stays flat for a
-        # million keywords, at the price of setting up each sheet before its
-        # first row is appended.
-        workbook = Workbook(write_only=True)
-        try:
-            first = workbook.create_sheet("Summary")
-            _write_table(path, first, summary, about=about)
-            _add_value_chart(first, summary)
-            _write_table(path, workbook.create_sheet("Keywords"), keywords, progress)
-            for title, frame in sheets:
-                _write_table(path, workbook.create_sheet(sheet_title(title)), frame)
-            table = pd.DataFrame(
-                [*assumptions, *((label, text, "") for label, text in about)],
-                columns=["assumption", "value", "source"],
-            )
-            _write_table(path, workbook.create_sheet("Assumptions"), table)
-        except BaseException:
-            _discard(workbook)
-            raise
-        workbook.save(stream)
+        # Constant-memory mode writes each row out as it comes, so memory stays
+        # flat for a million keywords; rows must then come in order, and every
+        # column's width and number format is set before the first row. Text
+        # is never read as a formula, a number or a link: it is data.
+        book = xlsxwriter.Workbook(
+            stream,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        styles = _Styles(book)
+        first = book.add_worksheet("Summary")
+        _write_table(path, first, summary, styles, about=about)
+        _add_value_chart(book, first, summary)
+        _write_table(path, book.add_worksheet("Keywords"), keywords, styles, progress)
+        for title, frame in sheets:
+            _write_table(path, book.add_worksheet(sheet_title(title)), frame, styles)
+        table = pd.DataFrame(
+            [*assumptions, *((label, text, "") for label, text in about)],
+            columns=["assumption", "value", "source"],
+        )
+        _write_table(path, book.add_worksheet("Assumptions"), table, styles)
+        book.close()
 
     _write_atomically(path, write)
+
+
+class _Styles:
+    """The workbook's formats, made once each: bold headers and the number formats."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.bold = book.add_format({"bold": True})
+        self._numbers: dict[str, Any] = {}
+
+    def number(self, number_format: str | None) -> Any:
+        if number_format is None:
+            return None
+        if number_format not in self._numbers:
+            self._numbers[number_format] = self.book.add_format({"num_format": number_format})
+        return self._numbers[number_format]
 
 
 # Excel's rules for sheet names: at most 31 characters, none of : \ / ? * [ ],
@@ -364,70 +377,71 @@ def sheet_title(name: str) -> str:
     return "History-" if title.lower() == "history" else title
 
 
-def _add_value_chart(sheet: Any, summary: pd.DataFrame) -> None:
+def _add_value_chart(book: Any, sheet: Any, summary: pd.DataFrame) -> None:
     """A native bar chart of total value by segment, beside the Summary table."""
     columns = [str(column) for column in summary.columns]
     if summary.empty or "total_value" not in columns or "persona_name" not in columns:
         return
-    chart = BarChart()
-    chart.type = "bar"  # horizontal: segment names read along the axis
-    chart.title = "Value by segment"
-    chart.y_axis.title = "Total value"
-    chart.legend = None
     rows = len(summary)
-    value_column = columns.index("total_value") + 1
-    name_column = columns.index("persona_name") + 1
-    chart.add_data(
-        Reference(sheet, min_col=value_column, min_row=1, max_row=rows + 1), titles_from_data=True
+    value, name = columns.index("total_value"), columns.index("persona_name")
+    chart = book.add_chart({"type": "bar"})  # horizontal: segment names read along the axis
+    chart.add_series(
+        {
+            "name": [sheet.name, 0, value],
+            "categories": [sheet.name, 1, name, rows, name],
+            "values": [sheet.name, 1, value, rows, value],
+        }
     )
-    chart.set_categories(Reference(sheet, min_col=name_column, min_row=2, max_row=rows + 1))
-    chart.height = max(7.5, 1.2 * rows)
-    chart.width = 18
-    sheet.add_chart(chart, f"{get_column_letter(len(columns) + 2)}2")
+    chart.set_title({"name": "Value by segment"})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 640, "height": max(288, 40 * rows)})
+    sheet.insert_chart(1, len(columns) + 1, chart)
 
 
 def _write_table(
     path: Path,
     sheet: Any,
     frame: pd.DataFrame,
+    styles: _Styles,
     progress: Progress | None = None,
     about: About = (),
 ) -> None:
-    """Append `frame` under a bold, frozen, filtered header; `about` lines after a blank row."""
+    """Write `frame` under a bold, frozen, filtered header; `about` lines after a blank row."""
     columns = [str(column) for column in frame.columns]
     formats = [NUMBER_FORMATS.get(column) for column in columns]
     headers = [_header_for(column) for column in columns]
 
-    if columns:
-        sheet.freeze_panes = "A2"
-        # The filter covers the table only, so sorting it never moves the about lines.
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
     widths = _column_widths(frame, headers, formats)
     if about:
         # Labels sit in column A and should fit; the texts may spill right over empty cells.
         label_width = max(len(label) for label, _ in about) + 2
         first = widths[0] if widths else MIN_COLUMN_WIDTH
         widths = [min(max(first, label_width), MAX_COLUMN_WIDTH), *widths[1:]]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    # A column's number format is every cell's in it that has none of its own:
+    # the cells are written as plain values, as fast as the library goes.
+    for index, (width, number_format) in enumerate(zip(widths, formats, strict=False)):
+        sheet.set_column(index, index, width, styles.number(number_format))
+    for index in range(len(formats), len(widths)):
+        sheet.set_column(index, index, widths[index])
+    if columns:
+        sheet.freeze_panes(1, 0)
+        # The filter covers the table only, so sorting it never moves the about lines.
+        sheet.autofilter(0, 0, len(frame), len(columns) - 1)
 
-    sheet.append([_bold_cell(sheet, header) for header in headers])
-    for row_number, row in enumerate(_rows(frame), start=2):
-        cells = [
-            _xlsx_value(sheet, value, number_format)
-            for value, number_format in zip(row, formats, strict=True)
-        ]
+    sheet.write_row(0, 0, [_xlsx_text(header) for header in headers], styles.bold)
+    for row_number, row in enumerate(_rows(frame), start=1):
         try:
-            sheet.append(cells)
-        except ValueError as error:
-            raise _unwritable(path, sheet, row_number, columns, row) from error
-        if progress is not None and row_number % CHUNK_ROWS == 1:
+            sheet.write_row(row_number, 0, [_xlsx_value(value) for value in row])
+        except (TypeError, ValueError) as error:
+            raise _unwritable(path, sheet.name, row_number + 1, columns, row) from error
+        if progress is not None and row_number % CHUNK_ROWS == 0:
             progress(CHUNK_ROWS)
 
     if about:
-        sheet.append([])
-        for label, text in about:
-            sheet.append([_bold_cell(sheet, label), _xlsx_value(sheet, text, None)])
+        start = len(frame) + 2  # after a blank row
+        for offset, (label, text) in enumerate(about):
+            sheet.write_string(start + offset, 0, _xlsx_text(label), styles.bold)
+            sheet.write_string(start + offset, 1, _xlsx_text(text))
 
 
 def _rows(frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
@@ -518,27 +532,20 @@ def _plain_values(column: pd.Series) -> list[object]:
     return values.tolist()
 
 
-def _xlsx_value(sheet: Any, value: object, number_format: str | None) -> object:
-    """One value as a cell for a write-only sheet: plain when it can be, styled when it must."""
-    if value is None:
-        return None
+def _xlsx_value(value: object) -> object:
+    """One value as an .xlsx cell takes it: text Excel can hold, no NaN or infinity.
+
+    Text is written as text whatever it starts with (the workbook never reads
+    strings as formulas), so "=HYPERLINK(...)" stays inert data.
+    """
     if isinstance(value, str):
-        text = _xlsx_text(value)
-        # openpyxl stores "=…" as a formula and "#N/A" as an error; this is
-        # data, so force text.
-        if text.startswith(FORMULA_PREFIXES) or text in _EXCEL_ERROR_CODES:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"
-            return cell
-        return text
+        return _xlsx_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         # Excel has no infinity: an empty cell beats a file Excel must repair.
         return None
-    if number_format is not None and isinstance(value, int | float) and not isinstance(value, bool):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    raise TypeError(f"{type(value).__name__} is not a cell value")
 
 
 def _xlsx_text(value: str) -> str:
@@ -548,40 +555,24 @@ def _xlsx_text(value: str) -> str:
     return value[:EXCEL_MAX_CELL_CHARS]
 
 
-def _bold_cell(sheet: Any, text: str) -> Any:
-    cell = WriteOnlyCell(sheet, value=_xlsx_text(text))
-    cell.data_type = "s"
-    cell.font = _BOLD
-    return cell
-
-
 def _unwritable(
-    path: Path, sheet: Any, row_number: int, columns: Sequence[str], row: Sequence[object]
+    path: Path, sheet: str, row_number: int, columns: Sequence[str], row: Sequence[object]
 ) -> ExportError:
-    """The error for a row openpyxl refused, naming the cell and the value it cannot hold."""
+    """The error for a row no cell can hold, naming the cell and the value."""
     for column, value in zip(columns, row, strict=True):
         try:
-            WriteOnlyCell(sheet, value=value)
-        except ValueError:
+            _xlsx_value(value)
+        except TypeError:
             return ExportError(
-                f"Cannot write {path}: the {sheet.title} sheet, row {row_number}, column "
+                f"Cannot write {path}: the {sheet} sheet, row {row_number}, column "
                 f"'{column}' holds {value!r:.80} ({type(value).__name__}), which no spreadsheet "
                 "cell can hold. This is a bug in the step that produced the column: please "
                 "report it, or export to .csv meanwhile."
             )
     return ExportError(
-        f"Cannot write {path}: the {sheet.title} sheet, row {row_number}, holds a value no "
+        f"Cannot write {path}: the {sheet} sheet, row {row_number}, holds a value no "
         "spreadsheet cell can hold. Please report it, or export to .csv meanwhile."
     )
-
-
-def _discard(workbook: Any) -> None:
-    """End the streams of a write-only workbook that will never be saved."""
-    for sheet in workbook.worksheets:
-        # Left open, each sheet's stream fails noisily when garbage-collected,
-        # long after the real error was reported.
-        with contextlib.suppress(Exception):
-            sheet.close()
 
 
 def _column_widths(
