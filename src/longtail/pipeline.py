@@ -565,14 +565,15 @@ def export_stage(
     return ExportResult(path, len(keywords), len(summary), about, chosen, _plan_contents(plan))
 
 
-def _plan_contents(plan: CampaignPlan) -> tuple[str, ...]:
-    return (
+def _plan_contents(plan: CampaignPlan, workbook: bool = True) -> tuple[str, ...]:
+    contents = (
         f"{len(plan.campaigns):,} campaigns",
         f"{len(plan.ad_groups):,} ad groups",
         f"{len(plan.keyword_rows):,} keyword rows",
         f"{len(plan.negatives):,} negatives",
-        f"{len(plan.content_plan):,} article topics",
     )
+    # The content plan is a sheet of the workbook; Editor has no use for it.
+    return (*contents, f"{len(plan.content_plan):,} article topics") if workbook else contents
 
 
 def _grouping_assumptions(config: Config | None) -> list[tuple[str, str, str]]:
