@@ -81,7 +81,6 @@ importing this module (for `estimate_clv`) stays cheap.
 
 from __future__ import annotations
 
-import codecs
 import math
 import re
 import unicodedata
@@ -807,26 +806,13 @@ def _add_years(start: pd.Series, years: pd.Series) -> pd.Series:
 
 def _decode(path: Path, what: str) -> tuple[str, list[str]]:
     """The file's text, and a note when its encoding was a guess."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; give the path of {what}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give the path of {what}") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from error
-    if not data.strip():
-        raise InputError(f"{path} is empty; it should be {what} with a header row")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), []
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        # Excel's "CSV" save on Windows; every byte decodes, so say it was a guess.
-        return data.decode("cp1252", errors="replace"), [
-            f"{path.name} is not UTF-8; it was read as Windows-1252 (what Excel writes). "
-            "If names look wrong, save it as UTF-8"
-        ]
+    text, encoding = delimited.read_text(path, what, f"it should be {what} with a header row")
+    if encoding != delimited.GUESSED_ENCODING:
+        return text, []
+    return text, [
+        f"{path.name} is not UTF-8; it was read as Windows-1252 (what Excel writes). "
+        "If names look wrong, save it as UTF-8"
+    ]
 
 
 def _table(path: Path, text: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:

@@ -7,6 +7,7 @@ decimal mark a number proves.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -15,6 +16,52 @@ from pathlib import Path
 from longtail.errors import InputError
 
 SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon"}
+
+# Bytes looked at to tell UTF-16 without a byte-order mark.
+_SNIFF_BYTES = 4096
+# Excel's "CSV" save on Windows: every byte decodes in it, so it is read as a guess.
+GUESSED_ENCODING = "cp1252"
+
+
+def read_text(path: Path, what: str, fix: str) -> tuple[str, str]:
+    """The text of a file a user brings, and the encoding it was read in.
+
+    UTF-16 (with a byte-order mark, or without one: ASCII letters leave every
+    other byte zero) and UTF-8 (with or without a mark); failing those,
+    Windows-1252, which the caller should say was a guess (GUESSED_ENCODING).
+    `what` names the file in messages ("an orders CSV"); `fix` says what to
+    do about an empty or unreadable one.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; give the path of {what}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder; give the path of {what}") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from error
+    if not data.strip():
+        raise InputError(f"{path} is empty; {fix}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    else:
+        head = data[:_SNIFF_BYTES]
+        if head[1::2].count(0) > len(head) // 4:
+            encoding = "utf-16-le"
+        elif head[0::2].count(0) > len(head) // 4:
+            encoding = "utf-16-be"
+        else:
+            encoding = "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        if encoding != "utf-8":
+            raise InputError(
+                f"{path} starts like {encoding.upper()} text but cannot be read as it; {fix}"
+            ) from None
+        return data.decode(GUESSED_ENCODING, errors="replace"), GUESSED_ENCODING
 
 
 def records(path: Path, text: str, delimiter: str, fix: str) -> Iterator[tuple[int, list[str]]]:

@@ -57,7 +57,6 @@ never read as the volume.
 
 from __future__ import annotations
 
-import codecs
 import itertools
 import math
 import re
@@ -214,10 +213,6 @@ _SUFFIXED = re.compile(r"^(\d+(?:[.,]\d+)?) ?([kmb])$", re.IGNORECASE)
 _SUFFIX_FACTOR = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 # "1K – 10K", "100 – 1K", "0-10": en dash, em dash, figure dash or hyphen.
 _RANGE = re.compile(r"^(\d[\d.,]*\s?[kmb]?)\s*[-–—‒]\s*(\d[\d.,]*\s?[kmb]?)$", re.IGNORECASE)
-
-# How much of a file without a byte-order mark is looked at to tell UTF-16
-# (every other byte zero for Latin text) from UTF-8.
-_FILE_PREFIX_BYTES = 4096
 
 
 # ---------------------------------------------------------------- results
@@ -425,42 +420,9 @@ def parse_decimal(text: str, decimal_mark: str | None = None) -> float:
 
 def _decode(path: Path) -> tuple[str, str, list[Problem]]:
     """The file's text, the encoding it was read in, and a note when it was a guess."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; give the path of an export to import") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give the path of one export file") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from error
-    if not data.strip():
-        raise InputError(f"{path} is empty; export the keywords again and import that file")
+    text, encoding = delimited.read_text(path, "an export to import", _EXPORT_AGAIN)
     notes: list[Problem] = []
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        head = data[:_FILE_PREFIX_BYTES]
-        # Text in UTF-16 without a byte-order mark: ASCII letters leave every
-        # other byte zero.
-        if head[1::2].count(0) > len(head) // 4:
-            encoding = "utf-16-le"
-        elif head[0::2].count(0) > len(head) // 4:
-            encoding = "utf-16-be"
-        else:
-            encoding = "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        if encoding != "utf-8":
-            raise InputError(
-                f"{path} starts like {encoding.upper()} text but cannot be read as it; "
-                + _EXPORT_AGAIN
-            ) from None
-        # Excel's "CSV" save on Windows; every byte decodes, so say it was a guess.
-        encoding = "cp1252"
-        text = data.decode(encoding, errors="replace")
+    if encoding == delimited.GUESSED_ENCODING:
         notes.append(
             Problem(
                 path.name,
