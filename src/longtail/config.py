@@ -9,6 +9,7 @@ error with a did-you-mean, so a typo never silently does nothing.
 from __future__ import annotations
 
 import difflib
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -263,7 +264,18 @@ def default_config_text() -> str:
 
 def default_config() -> Config:
     """The bundled defaults alone, whatever the working folder holds."""
+    return _bundled_defaults()
+
+
+@functools.cache
+def _bundled_defaults() -> Config:
+    # Read once a process: the defaults never change, and a Config is frozen.
     return _build(tomllib.loads(default_config_text()), {}, "defaults")
+
+
+def source_label(source: str) -> str:
+    """Where a setting came from, as the Assumptions sheet says it."""
+    return "longtail's defaults" if source == "defaults" else source
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:

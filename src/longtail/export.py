@@ -240,8 +240,8 @@ def write_editor_csv(path: Path, rows: pd.DataFrame, bom: bool = False) -> None:
     _write_atomically(path, write)
 
 
-def write_jsonl(path: Path | None, keywords: pd.DataFrame, stream: IO[str] | None = None) -> None:
-    """One JSON object per keyword and persona: to `path` (atomically), else to `stream`.
+def write_jsonl(path: Path | None, keywords: pd.DataFrame) -> None:
+    """One JSON object per keyword and persona: to `path` (atomically), else to stdout.
 
     NA is null; text a spreadsheet would run as a formula is neutralised here
     too, since JSON lines end up in spreadsheets as well.
@@ -254,9 +254,8 @@ def write_jsonl(path: Path | None, keywords: pd.DataFrame, stream: IO[str] | Non
             yield json.dumps(record, ensure_ascii=False) + "\n"
 
     if path is None:
-        out = stream if stream is not None else sys.stdout
-        out.writelines(lines())
-        out.flush()
+        sys.stdout.writelines(lines())
+        sys.stdout.flush()
         return
 
     def write(binary: IO[bytes]) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from longtail import __version__
 from longtail.clv import ClvEstimate, estimate_clv
@@ -499,7 +499,6 @@ def export_stage(
     excel: bool = False,
     daily_budget: float | None = None,
     config: Config | None = None,
-    stream: IO[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write the stored scores as `output_format` (default: by the extension of `path`).
@@ -507,9 +506,10 @@ def export_stage(
     xlsx: the workbook (Summary with a chart, Keywords, Ad groups, Negatives,
     Content plan, Assumptions); csv: one row per keyword and persona (`excel`
     adds a BOM so Excel reads UTF-8); editor: the Google Ads Editor import;
-    jsonl: one JSON object per keyword and persona, to `path` or `stream`.
+    jsonl: one JSON object per keyword and persona, to `path` or standard output.
     `progress` is called with the rows written as they are.
     """
+    from longtail.config import load_config
     from longtail.export import (
         export_format,
         write_csv,
@@ -521,6 +521,7 @@ def export_stage(
     from longtail.score import segment_summary
 
     chosen = export_format(path, output_format)
+    settings = config if config is not None else load_config()
     keywords = store.scored_keywords()
     if keywords.empty:
         raise InputError("nothing scored yet; run `longtail score` (or `longtail run`) first")
@@ -529,13 +530,13 @@ def export_stage(
     summary = segment_summary(keywords, store.persona_channels(), _min_search_share(store))
     about = about_lines(store)
     if chosen == "jsonl":
-        write_jsonl(path, keywords, stream)
+        write_jsonl(path, keywords)
         return ExportResult(path, len(keywords), len(summary), about, chosen)
     assert path is not None  # export_format requires it for the file formats
     if chosen == "csv":
         write_csv(path, keywords, bom=excel, progress=progress)
         return ExportResult(path, len(keywords), len(summary), about, chosen)
-    plan = plan_campaigns(store, keywords, config)
+    plan = plan_campaigns(store, keywords, settings)
     if chosen == "editor":
         rows = editor_rows(plan.campaigns, plan.keyword_rows, plan.negatives, daily_budget)
         write_editor_csv(path, rows, bom=excel)
@@ -554,7 +555,7 @@ def export_stage(
         plan.keywords,
         summary,
         about,
-        [*store.assumptions(), *clv_rows, *_grouping_assumptions(config)],
+        [*store.assumptions(), *clv_rows, *_grouping_assumptions(settings)],
         sheets=[
             ("Ad groups", plan.ad_groups),
             ("Negatives", plan.negatives_sheet),
@@ -576,13 +577,12 @@ def _plan_contents(plan: CampaignPlan, workbook: bool = True) -> tuple[str, ...]
     return (*contents, f"{len(plan.content_plan):,} article topics") if workbook else contents
 
 
-def _grouping_assumptions(config: Config | None) -> list[tuple[str, str, str]]:
+def _grouping_assumptions(settings: Config) -> list[tuple[str, str, str]]:
     """The [groups] settings the campaign setup used, for the Assumptions sheet."""
-    from longtail.config import load_config
+    from longtail.config import source_label
 
-    settings = config if config is not None else load_config()
     groups = settings.groups
-    source = "longtail's defaults" if settings.source == "defaults" else settings.source
+    source = source_label(settings.source)
     return [
         ("max CPC", f"break-even CPC × {groups.cpc_fraction:g}, at most the high bid", source),
         ("match types", ", ".join(groups.match_types), source),

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from longtail.config import INTENTS, EconomicsConfig, default_config
+from longtail.config import INTENTS, EconomicsConfig, default_config, source_label
 
 MONTHS = 12
 # Keywords without an intent label (some imports) convert like a bare product
@@ -477,7 +477,7 @@ def assumptions(
     economics: EconomicsConfig, persona_rates: Mapping[str, Mapping[str, float]], source: str
 ) -> list[tuple[str, str, str]]:
     """Every assumption scoring used, as (assumption, value, source) rows for the export."""
-    source = "longtail's defaults" if source == "defaults" else source
+    source = source_label(source)
     rows = [
         ("value", "avg monthly searches × segment CLV", "the headline figure"),
         ("target organic position", str(economics.target_position), source),

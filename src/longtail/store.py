@@ -587,9 +587,8 @@ class Store:
             FROM {CANDIDATES} c
             JOIN {PERSONAS} p ON p.id = c.persona_id
             LEFT JOIN {APPLIED_CLV} a ON a.persona_id = p.id
-            -- A persona in several countries is compared worldwide in Trends (geo "").
             LEFT JOIN {TRENDS} t ON t.keyword = c.keyword AND t.status = 'ok'
-                 AND t.geo = CASE WHEN instr(p.geo, ',') > 0 THEN '' ELSE p.geo END
+                 AND t.geo = {_TRENDS_GEO}
             LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = c.keyword AND m.geo = p.geo
                  AND m.language = p.language AND m.network = p.network
             ORDER BY c.persona_id, c.keyword""",
@@ -662,7 +661,7 @@ class Store:
             FROM {SCORES} s
             JOIN {PERSONAS} p ON p.id = s.persona_id
             LEFT JOIN {TRENDS} t ON t.keyword = s.keyword AND t.status = 'ok'
-                 AND t.geo = CASE WHEN instr(p.geo, ',') > 0 THEN '' ELSE p.geo END
+                 AND t.geo = {_TRENDS_GEO}
             LEFT JOIN {CANDIDATES} c ON c.persona_id = s.persona_id AND c.keyword = s.keyword
             LEFT JOIN {KEYWORD_METRICS} m ON m.keyword = s.keyword AND m.geo = p.geo
                  AND m.language = p.language AND m.network = p.network
@@ -920,6 +919,11 @@ _SCORED_DTYPES: dict[str, Any] = {
     "rank": "Int64",
     "segment_rank": "Int64",
 }
+
+
+# A persona's Trends geo in SQL, as longtail.trends.trends_geo has it: its one
+# country, or worldwide ("") for several.
+_TRENDS_GEO = "CASE WHEN instr(p.geo, ',') > 0 THEN '' ELSE p.geo END"
 
 
 def _sql_values(column: pd.Series) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from typing import TYPE_CHECKING
 
 import click
@@ -11,8 +12,6 @@ from longtail.cli.output import table
 
 if TYPE_CHECKING:
     from longtail.pipeline import TrendsResult
-
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @click.command("trends")
@@ -124,7 +123,7 @@ def trends_report(result: TrendsResult) -> str:
             geo_label(trend.geo),
             result.volumes.get((trend.keyword, trend.geo)),
             trend.direction if trend.status == OK else "no data",
-            ", ".join(MONTH_NAMES[month - 1] for month in trend.peak_months) or None,
+            ", ".join(calendar.month_abbr[month] for month in trend.peak_months) or None,
         )
         for trend in result.trends
     ]
