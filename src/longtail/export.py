@@ -161,9 +161,6 @@ def _header_for(column: object) -> str:
     return HEADERS.get(name, name.replace("_", " ").title())
 
 
-FORMATS = ("xlsx", "csv", "editor", "jsonl")
-
-
 def export_format(path: Path | None, output_format: str | None) -> str:
     """The format to write: `output_format`, else the one the extension of `path` names."""
     if output_format == "jsonl":
